@@ -1,0 +1,82 @@
+{#-
+  Everything that differs between MySQL/MariaDB and DuckDB lives here, behind adapter.dispatch.
+  dbt-mysql implements none of dbt's own cross-database macros (dbt.dateadd, dbt.type_* ...), and
+  the `mariadb` adapter type does not fall back to `mysql__` implementations, so each macro has a
+  `mysql__` body that `mariadb__` and `mysql5__` reuse, and a `default__` body (DuckDB).
+-#}
+
+{# ---- types --------------------------------------------------------------------------------- #}
+
+{# Floating point for ratios. MariaDB's int/int keeps only 4 decimals (div_precision_increment),
+   so every ratio casts to this first. #}
+{% macro mca_type_float() %}{{ return(adapter.dispatch('mca_type_float', 'mca')()) }}{% endmacro %}
+{% macro default__mca_type_float() %}double{% endmacro %}
+
+{# Money: exact decimal, wide enough for 1e12 per row and sums of millions of rows. #}
+{% macro mca_type_money() %}{{ return(adapter.dispatch('mca_type_money', 'mca')()) }}{% endmacro %}
+{% macro default__mca_type_money() %}decimal(20, 4){% endmacro %}
+
+{# Whole numbers. MySQL's CAST only knows SIGNED/UNSIGNED, not BIGINT. #}
+{% macro mca_type_int() %}{{ return(adapter.dispatch('mca_type_int', 'mca')()) }}{% endmacro %}
+{% macro default__mca_type_int() %}bigint{% endmacro %}
+{% macro mysql__mca_type_int() %}signed{% endmacro %}
+{% macro mariadb__mca_type_int() %}signed{% endmacro %}
+{% macro mysql5__mca_type_int() %}signed{% endmacro %}
+
+{# Text. MySQL's CAST has no VARCHAR, only CHAR(n). #}
+{% macro mca_type_string(length=255) %}{{ return(adapter.dispatch('mca_type_string', 'mca')(length)) }}{% endmacro %}
+{% macro default__mca_type_string(length) %}varchar{% endmacro %}
+{% macro mysql__mca_type_string(length) %}char({{ length }}){% endmacro %}
+{% macro mariadb__mca_type_string(length) %}char({{ length }}){% endmacro %}
+{% macro mysql5__mca_type_string(length) %}char({{ length }}){% endmacro %}
+
+{# A typed NULL/boolean literal that reads back as a boolean on every target. #}
+{% macro mca_bool(expr) %}{{ return(adapter.dispatch('mca_bool', 'mca')(expr)) }}{% endmacro %}
+{% macro default__mca_bool(expr) %}coalesce(({{ expr }}), false){% endmacro %}
+
+{# ---- text ---------------------------------------------------------------------------------- #}
+
+{# Compare text exactly. MariaDB's default utf8mb4_general_ci collation says 'Café' = 'cafe ',
+   which merges rows that DuckDB keeps apart; a binary collation makes both targets group the
+   same way. Case is then normalised explicitly with lower(). #}
+{% macro mca_exact_text(expr) %}{{ return(adapter.dispatch('mca_exact_text', 'mca')(expr)) }}{% endmacro %}
+{% macro default__mca_exact_text(expr) %}cast({{ expr }} as varchar){% endmacro %}
+{% macro mysql__mca_exact_text(expr) %}(convert({{ expr }} using utf8mb4) collate utf8mb4_bin){% endmacro %}
+{% macro mariadb__mca_exact_text(expr) %}{{ mysql__mca_exact_text(expr) }}{% endmacro %}
+{% macro mysql5__mca_exact_text(expr) %}{{ mysql__mca_exact_text(expr) }}{% endmacro %}
+
+{# ---- dates --------------------------------------------------------------------------------- #}
+
+{% macro mca_dateadd_days(date_expr, days_expr) %}{{ return(adapter.dispatch('mca_dateadd_days', 'mca')(date_expr, days_expr)) }}{% endmacro %}
+{% macro default__mca_dateadd_days(date_expr, days_expr) %}cast(cast({{ date_expr }} as date) + cast({{ days_expr }} as integer) as date){% endmacro %}
+{% macro mysql__mca_dateadd_days(date_expr, days_expr) %}date_add(cast({{ date_expr }} as date), interval ({{ days_expr }}) day){% endmacro %}
+{% macro mariadb__mca_dateadd_days(date_expr, days_expr) %}{{ mysql__mca_dateadd_days(date_expr, days_expr) }}{% endmacro %}
+{% macro mysql5__mca_dateadd_days(date_expr, days_expr) %}{{ mysql__mca_dateadd_days(date_expr, days_expr) }}{% endmacro %}
+
+{# Whole days from start to end (end - start). #}
+{% macro mca_datediff_days(start_expr, end_expr) %}{{ return(adapter.dispatch('mca_datediff_days', 'mca')(start_expr, end_expr)) }}{% endmacro %}
+{% macro default__mca_datediff_days(start_expr, end_expr) %}datediff('day', cast({{ start_expr }} as date), cast({{ end_expr }} as date)){% endmacro %}
+{% macro mysql__mca_datediff_days(start_expr, end_expr) %}datediff(cast({{ end_expr }} as date), cast({{ start_expr }} as date)){% endmacro %}
+{% macro mariadb__mca_datediff_days(start_expr, end_expr) %}{{ mysql__mca_datediff_days(start_expr, end_expr) }}{% endmacro %}
+{% macro mysql5__mca_datediff_days(start_expr, end_expr) %}{{ mysql__mca_datediff_days(start_expr, end_expr) }}{% endmacro %}
+
+{# ISO day of week: 1 = Monday ... 7 = Sunday. #}
+{% macro mca_iso_day_of_week(date_expr) %}{{ return(adapter.dispatch('mca_iso_day_of_week', 'mca')(date_expr)) }}{% endmacro %}
+{% macro default__mca_iso_day_of_week(date_expr) %}isodow({{ date_expr }}){% endmacro %}
+{% macro mysql__mca_iso_day_of_week(date_expr) %}(weekday({{ date_expr }}) + 1){% endmacro %}
+{% macro mariadb__mca_iso_day_of_week(date_expr) %}{{ mysql__mca_iso_day_of_week(date_expr) }}{% endmacro %}
+{% macro mysql5__mca_iso_day_of_week(date_expr) %}{{ mysql__mca_iso_day_of_week(date_expr) }}{% endmacro %}
+
+{# ---- arithmetic ---------------------------------------------------------------------------- #}
+
+{# num / den as a float, NULL when den is 0 or NULL. DuckDB returns inf for x/0 and MySQL NULL,
+   and a ratio with a zero denominator has no value: a CPA of 0 for a campaign without
+   conversions would read as "free conversions". #}
+{% macro mca_safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as {{ mca_type_float() }}) / nullif(cast({{ denominator }} as {{ mca_type_float() }}), 0))
+{%- endmacro %}
+
+{# Rows where `condition` holds; 0 (not NULL) over no rows. #}
+{% macro mca_count_if(condition) -%}
+    coalesce(sum(case when {{ condition }} then 1 else 0 end), 0)
+{%- endmacro %}

@@ -1,0 +1,161 @@
+{#-
+  Every raw campaign row, classified into exactly one outcome:
+    kept           valid, in the window, first of its (campaign, day): becomes a fact row
+    duplicate      valid and in the window, but a lower id already has this (campaign, day)
+    quarantined    breaks a rule; `quarantine_reason` says which (first failing rule below)
+    out_of_window  dated before the lookback window (not an error, just not analysed)
+  Because each row gets one outcome, raw rows = kept + duplicate + quarantined + out_of_window
+  holds by construction; tests/assert_campaign_rows_conserved.sql checks it against the raw table.
+
+  Rules, in the order they are checked (the first that fails is the reason):
+    missing_date, future_date (after as_of), [out_of_window], missing_campaign_name,
+    missing_cost, missing_revenue, negative_cost, negative_revenue, negative_count,
+    clicks_above_impressions.
+  Conversions above clicks are allowed (attribution windows do this) and only flagged in the fact.
+  Channels are mapped through the channel_aliases seed; a name not in it becomes 'Other' and is
+  flagged, a missing one is imputed with the most frequent channel of the valid rows and flagged.
+-#}
+with
+
+campaigns as (
+
+    select * from {{ ref('stg_mca__campaigns') }}
+
+),
+
+channel_aliases as (
+
+    select * from {{ ref('channel_aliases') }}
+
+),
+
+validated as (
+
+    select
+        campaigns.*,
+        channel_aliases.channel as channel_mapped,
+        case
+            when campaigns.date_day is null then 'missing_date'
+            when campaigns.date_day > {{ mca_as_of_date() }} then 'future_date'
+            when campaigns.date_day < {{ mca_window_start_date() }} then null
+            when campaigns.campaign_name is null then 'missing_campaign_name'
+            when campaigns.cost is null then 'missing_cost'
+            when campaigns.revenue is null then 'missing_revenue'
+            when campaigns.cost < 0 then 'negative_cost'
+            when campaigns.revenue < 0 then 'negative_revenue'
+            when campaigns.impressions < 0
+                or campaigns.clicks < 0
+                or campaigns.conversions < 0 then 'negative_count'
+            when campaigns.clicks > campaigns.impressions then 'clicks_above_impressions'
+        end as quarantine_reason,
+        case
+            when campaigns.date_day is not null
+                and campaigns.date_day < {{ mca_window_start_date() }} then 1
+            else 0
+        end as is_out_of_window_int
+    from campaigns
+    left join channel_aliases
+        on campaigns.channel_alias = channel_aliases.alias
+
+),
+
+channel_counts as (
+
+    select
+        validated.channel_mapped as channel,
+        count(*) as row_count
+    from validated
+    where validated.quarantine_reason is null
+        and validated.is_out_of_window_int = 0
+        and validated.channel_mapped is not null
+    group by validated.channel_mapped
+
+),
+
+most_frequent_channel as (
+
+    -- ties go to the alphabetically first channel, so the choice is the same on every target
+    select channel_counts.channel
+    from channel_counts
+    order by channel_counts.row_count desc, channel_counts.channel
+    limit 1
+
+),
+
+ranked as (
+
+    select
+        validated.*,
+        case
+            when validated.quarantine_reason is null and validated.is_out_of_window_int = 0
+                then row_number() over (
+                    partition by
+                        validated.quarantine_reason,
+                        validated.is_out_of_window_int,
+                        validated.campaign_key,
+                        validated.date_day
+                    order by validated.campaign_row_id
+                )
+        end as duplicate_rank,
+        min(validated.campaign_row_id) over (
+            partition by
+                validated.quarantine_reason,
+                validated.is_out_of_window_int,
+                validated.campaign_key,
+                validated.date_day
+        ) as first_campaign_row_id
+    from validated
+
+),
+
+final as (
+
+    select
+        -- keys
+        ranked.campaign_row_id,
+        ranked.campaign_key,
+        ranked.date_day,
+
+        -- outcome
+        case
+            when ranked.quarantine_reason is not null then 'quarantined'
+            when ranked.is_out_of_window_int = 1 then 'out_of_window'
+            when ranked.duplicate_rank > 1 then 'duplicate'
+            else 'kept'
+        end as row_outcome,
+        ranked.quarantine_reason,
+        case
+            when ranked.duplicate_rank > 1 then ranked.first_campaign_row_id
+        end as duplicate_of_row_id,
+
+        -- attributes
+        ranked.campaign_name,
+        ranked.channel_raw,
+        case
+            when ranked.channel_mapped is not null then ranked.channel_mapped
+            when ranked.channel_alias is not null then 'Other'
+            else coalesce(most_frequent_channel.channel, 'Other')
+        end as channel,
+
+        -- measures (counts imputed with 0 as in the seed; money is never imputed)
+        ranked.cost,
+        ranked.revenue,
+        coalesce(ranked.impressions, 0) as impressions,
+        coalesce(ranked.clicks, 0) as clicks,
+        coalesce(ranked.conversions, 0) as conversions,
+
+        -- flags
+        (ranked.channel_alias is null) as is_channel_imputed,
+        (ranked.channel_alias is not null and ranked.channel_mapped is null) as is_channel_unknown,
+        (ranked.impressions is null) as is_impressions_imputed,
+        (ranked.clicks is null) as is_clicks_imputed,
+        (ranked.conversions is null) as is_conversions_imputed,
+        (coalesce(ranked.conversions, 0) > coalesce(ranked.clicks, 0)) as is_conversions_above_clicks
+
+    from ranked
+    left join most_frequent_channel
+        on 1 = 1
+
+)
+
+select * from final

@@ -1,0 +1,3 @@
+"""mca reporting: the `mca-report` CLI, the warehouse connection, sample data and the reports."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,158 @@
+"""`mca-report`: the command line. Each command parses its options, calls one library function
+from :mod:`reporting.pipeline`, prints the outcome, and turns known errors into one line on
+stderr and a documented exit code (see README, "Exit codes")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from reporting import pipeline
+from reporting.errors import McaError
+from reporting.settings import Settings, Target, resolve_settings
+
+app = typer.Typer(
+    name="mca-report",
+    help="Marketing campaign analytics: build the warehouse models, segment customers, write reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TargetOpt = Annotated[
+    Target | None,
+    typer.Option("--target", "-t", help="Warehouse to use [default: $MCA_TARGET or duckdb]."),
+]
+DuckdbPathOpt = Annotated[
+    Path | None,
+    typer.Option("--duckdb-path", help="DuckDB file for the duckdb target [default: $MCA_DUCKDB_PATH or ./mca.duckdb]."),
+]
+AsOfOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"], help="Reference date: the lookback window ends here [default: today]."),
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors.")]
+
+
+def _settings(target: Target | None, duckdb_path: Path | None) -> Settings:
+    return resolve_settings(target=target, duckdb_path=duckdb_path)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def handle_errors(func: F) -> F:
+    """Known errors become one line on stderr and their exit code; --verbose adds the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        verbose = bool(kwargs.get("verbose"))
+        _setup_logging(verbose)
+        try:
+            return func(*args, **kwargs)
+        except McaError as exc:
+            if verbose:
+                logging.getLogger("mca").exception("failed")
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # an unexpected failure: still one line unless --verbose
+            if verbose:
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            typer.echo(f"error: unexpected {type(exc).__name__}: {first} (rerun with --verbose for details)", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _as_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@app.command("sample-data")
+@handle_errors
+def sample_data(
+    rows: Annotated[int, typer.Option("--rows", "-n", min=0, help="Campaign-day rows to generate.")] = 100_000,
+    customers: Annotated[int | None, typer.Option("--customers", "-c", min=0, help="Customers to generate [default: rows / 10, at least 100].")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and end date give the same rows.")] = 42,
+    end_date: Annotated[dt.datetime | None, typer.Option("--end-date", formats=["%Y-%m-%d"], help="Last day of the generated year of data [default: today].")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace raw tables even if mca did not create them.")] = False,
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """(Re)create the raw campaigns and customers tables with realistic, deliberately dirty data.
+
+    Refuses to replace raw tables that mca did not create unless --force is given.
+    """
+    settings = _settings(target, duckdb_path)
+    result = pipeline.make_sample_data(
+        settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date), force=force
+    )
+    for load in result.loads:
+        typer.echo(f"loaded {load.rows:,} rows into {settings.raw_schema}.{load.table} ({settings.describe()})")
+    typer.echo(f"dates end {result.end_date.isoformat()}, seed {result.seed}")
+
+
+@app.command("build")
+@handle_errors
+def build(
+    as_of: AsOfOpt = None,
+    select: Annotated[str | None, typer.Option("--select", "-s", help="dbt node selection, e.g. 'marts'.")] = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False,
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Run `dbt build`: seeds, models and tests of the warehouse, after checking the raw tables."""
+    settings = _settings(target, duckdb_path)
+    summary = pipeline.build_warehouse(
+        settings, as_of=_as_date(as_of), select=select, full_refresh=full_refresh
+    )
+    parts = [f"{kind}s: " + ", ".join(f"{n} {status}" for status, n in sorted(c.items()))
+             for kind, c in summary.counts().items()]
+    typer.echo(f"dbt build ok in {summary.seconds:.1f}s on {settings.describe()} ({'; '.join(parts)})")
+
+
+@app.command("docs")
+@handle_errors
+def docs(
+    serve: Annotated[bool, typer.Option("--serve", help="Serve the docs site after generating it.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve.")] = 8080,
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Generate the dbt docs site (models, columns, tests, lineage up to the reports)."""
+    settings = _settings(target, duckdb_path)
+    pipeline.generate_docs(settings)
+    typer.echo(f"docs generated in {settings.dbt_project_dir / 'target'}")
+    if serve:
+        from reporting.dbt_runner import run_dbt
+
+        run_dbt(settings, "docs serve", args=["--port", str(port), "--no-browser"])
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,151 @@
+"""Running dbt in-process (dbtRunner), once per command, against the configured target.
+
+dbt reads its connection from profiles.yml.example through environment variables; this module
+sets them for the duration of the call only. The password travels as
+DBT_ENV_SECRET_MCA_DB_PASSWORD, which dbt scrubs from its logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reporting.errors import BuildError, ConfigError
+from reporting.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    resource_type: str
+    status: str
+    message: str
+    seconds: float
+
+
+@dataclass
+class DbtRunSummary:
+    command: str
+    success: bool
+    seconds: float
+    nodes: list[NodeResult] = field(default_factory=list)
+    error: str | None = None
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per resource type (model, test, seed...), how many ended in each status."""
+        out: dict[str, Counter[str]] = {}
+        for n in self.nodes:
+            out.setdefault(n.resource_type, Counter())[n.status] += 1
+        return {k: dict(v) for k, v in sorted(out.items())}
+
+    def failures(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status in {"error", "fail", "runtime error"}]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "success": self.success,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts(),
+            "failures": [
+                {"node": n.unique_id, "status": n.status, "message": n.message}
+                for n in self.failures()
+            ],
+            "error": self.error,
+        }
+
+
+@contextlib.contextmanager
+def _dbt_environment(settings: Settings) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in settings.dbt_env()}
+    os.environ.update(settings.dbt_env())
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dbt_vars(as_of: dt.date | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = dict(extra or {})
+    if as_of is not None:
+        out["as_of"] = as_of.isoformat()
+    return out
+
+
+def run_dbt(
+    settings: Settings,
+    command: str,
+    *,
+    vars: dict[str, Any] | None = None,
+    args: Sequence[str] = (),
+    raise_on_failure: bool = True,
+) -> DbtRunSummary:
+    """Run one dbt command (build, run, test, seed, docs generate...) and summarise it."""
+    project = settings.dbt_project_dir
+    if not (project / "dbt_project.yml").is_file():
+        raise ConfigError(f"no dbt project at {project} (set MCA_DBT_PROJECT_DIR)")
+    from dbt.cli.main import dbtRunner
+
+    cli_args = [
+        *command.split(),
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target", settings.target.value,
+    ]
+    if vars:
+        cli_args += ["--vars", json.dumps(vars)]
+    cli_args += list(args)
+    log.info("dbt %s on %s", command, settings.describe())
+    started = time.perf_counter()
+    with _dbt_environment(settings):
+        result = dbtRunner().invoke(cli_args)
+    seconds = time.perf_counter() - started
+    nodes = _node_results(result.result)
+    error = None
+    if result.exception is not None:
+        error = str(result.exception).strip().splitlines()[0] if str(result.exception) else repr(result.exception)
+    summary = DbtRunSummary(command=command, success=bool(result.success), seconds=seconds,
+                            nodes=nodes, error=error)
+    if not summary.success and raise_on_failure:
+        raise BuildError(_failure_line(summary))
+    return summary
+
+
+def _node_results(result: Any) -> list[NodeResult]:
+    nodes: list[NodeResult] = []
+    for r in getattr(result, "results", None) or []:
+        node = getattr(r, "node", None)
+        if node is None:
+            continue
+        status = getattr(r.status, "value", str(r.status))
+        nodes.append(NodeResult(
+            unique_id=node.unique_id,
+            resource_type=getattr(node.resource_type, "value", str(node.resource_type)),
+            status=str(status),
+            message=(r.message or "").strip().splitlines()[0] if r.message else "",
+            seconds=float(getattr(r, "execution_time", 0.0) or 0.0),
+        ))
+    return nodes
+
+
+def _failure_line(summary: DbtRunSummary) -> str:
+    failed = summary.failures()
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        return f"dbt {summary.command} failed: {first.unique_id} {first.status}: {first.message}{more}"
+    return f"dbt {summary.command} failed: {summary.error or 'see the dbt log'}"

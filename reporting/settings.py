@@ -1,0 +1,112 @@
+"""Connection and run settings, resolved once by the CLI (flag over environment over default).
+
+Library code receives a :class:`Settings` and never reads ``os.environ`` itself. The password is
+kept out of ``repr`` and out of everything the project writes; it reaches dbt only through the
+``DBT_ENV_SECRET_MCA_DB_PASSWORD`` variable, which dbt scrubs from its logs.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from reporting.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class Target(str, enum.Enum):
+    """A dbt target in profiles.yml.example: the embedded file or a server."""
+
+    duckdb = "duckdb"
+    mariadb = "mariadb"
+    mysql = "mysql"
+
+    @property
+    def is_server(self) -> bool:
+        return self is not Target.duckdb
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: Target = Target.duckdb
+    host: str = "127.0.0.1"
+    port: int = 3306
+    user: str = "root"
+    password: str = field(default="", repr=False)
+    raw_schema: str = "mca_raw"
+    schema: str = "mca_analytics"
+    duckdb_path: Path = Path("mca.duckdb")
+    dbt_project_dir: Path = DEFAULT_DBT_PROJECT_DIR
+    connect_tries: int = 3
+
+    def describe(self) -> str:
+        """Where the warehouse is, for messages: never includes the password."""
+        if self.target is Target.duckdb:
+            return f"duckdb file {self.duckdb_path}"
+        return f"{self.target.value} at {self.user}@{self.host}:{self.port}"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables that profiles.yml.example reads."""
+        return {
+            "MCA_TARGET": self.target.value,
+            "MCA_DB_HOST": self.host,
+            "MCA_DB_PORT": str(self.port),
+            "MCA_DB_USER": self.user,
+            "DBT_ENV_SECRET_MCA_DB_PASSWORD": self.password,
+            "MCA_RAW_SCHEMA": self.raw_schema,
+            "MCA_SCHEMA": self.schema,
+            "MCA_DUCKDB_PATH": str(self.duckdb_path),
+        }
+
+    def with_target(self, target: Target) -> Settings:
+        return replace(self, target=target)
+
+
+def resolve_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    target: Target | str | None = None,
+    duckdb_path: Path | None = None,
+    dbt_project_dir: Path | None = None,
+) -> Settings:
+    """Build settings from explicit values (flags), then the environment, then defaults."""
+    env = os.environ if environ is None else environ
+    raw_target = target if target is not None else env.get("MCA_TARGET", "duckdb")
+    try:
+        resolved_target = Target(raw_target)
+    except ValueError:
+        choices = ", ".join(t.value for t in Target)
+        raise ConfigError(f"unknown target {raw_target!r}; choose one of: {choices}") from None
+    port_text = env.get("MCA_DB_PORT", "3306")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"MCA_DB_PORT must be a number, got {port_text!r}") from None
+    tries_text = env.get("MCA_CONNECT_TRIES", "3")
+    try:
+        tries = max(1, int(tries_text))
+    except ValueError:
+        raise ConfigError(f"MCA_CONNECT_TRIES must be a number, got {tries_text!r}") from None
+    path = duckdb_path or Path(env.get("MCA_DUCKDB_PATH", "mca.duckdb"))
+    project = dbt_project_dir or Path(env.get("MCA_DBT_PROJECT_DIR", str(DEFAULT_DBT_PROJECT_DIR)))
+    for name, value in (("MCA_RAW_SCHEMA", env.get("MCA_RAW_SCHEMA", "mca_raw")),
+                        ("MCA_SCHEMA", env.get("MCA_SCHEMA", "mca_analytics"))):
+        if not value.replace("_", "").isalnum():
+            raise ConfigError(f"{name} must be letters, digits and underscores, got {value!r}")
+    return Settings(
+        target=resolved_target,
+        host=env.get("MCA_DB_HOST", "127.0.0.1"),
+        port=port,
+        user=env.get("MCA_DB_USER", "root"),
+        password=env.get("DBT_ENV_SECRET_MCA_DB_PASSWORD", ""),
+        raw_schema=env.get("MCA_RAW_SCHEMA", "mca_raw"),
+        schema=env.get("MCA_SCHEMA", "mca_analytics"),
+        duckdb_path=path.expanduser().resolve(),
+        dbt_project_dir=project.expanduser().resolve(),
+        connect_tries=tries,
+    )
