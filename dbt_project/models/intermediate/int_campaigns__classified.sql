@@ -97,12 +97,15 @@ ranked as (
                     order by validated.campaign_row_id
                 )
         end as duplicate_rank,
+        -- same window as duplicate_rank, so one sort serves both: the running minimum of the
+        -- id in id order is the first (kept) row's id
         min(validated.campaign_row_id) over (
             partition by
                 validated.quarantine_reason,
                 validated.is_out_of_window_int,
                 validated.campaign_key,
                 validated.date_day
+            order by validated.campaign_row_id
         ) as first_campaign_row_id
     from validated
 
@@ -131,6 +134,7 @@ final as (
         -- attributes
         ranked.campaign_name,
         ranked.channel_raw,
+        ranked.channel_mapped,
         case
             when ranked.channel_mapped is not null then ranked.channel_mapped
             when ranked.channel_alias is not null then 'Other'
@@ -143,6 +147,9 @@ final as (
         coalesce(ranked.impressions, 0) as impressions,
         coalesce(ranked.clicks, 0) as clicks,
         coalesce(ranked.conversions, 0) as conversions,
+        ranked.impressions as impressions_reported,
+        ranked.clicks as clicks_reported,
+        ranked.conversions as conversions_reported,
 
         -- flags
         (ranked.channel_alias is null) as is_channel_imputed,

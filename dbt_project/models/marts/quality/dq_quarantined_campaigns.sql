@@ -1,4 +1,4 @@
-{#- Raw campaign rows that broke a rule, with the rule (quarantine_reason) and their values as typed by staging. -#}
+{#- Raw campaign rows that broke a rule, with the rule (quarantine_reason) and their values as received (typed, trimmed). -#}
 with
 
 classified as (
@@ -7,33 +7,25 @@ classified as (
 
 ),
 
-campaigns as (
-
-    select * from {{ ref('stg_mca__campaigns') }}
-
-),
-
 final as (
 
     select
         -- primary key
-        campaigns.campaign_row_id,
+        classified.campaign_row_id,
 
         -- outcome
         classified.quarantine_reason,
 
-        -- values as received (typed, trimmed)
-        campaigns.campaign_name,
-        campaigns.channel_raw,
-        campaigns.date_day,
-        campaigns.cost,
-        campaigns.revenue,
-        campaigns.impressions,
-        campaigns.clicks,
-        campaigns.conversions
+        -- values as received
+        classified.campaign_name,
+        classified.channel_raw,
+        classified.date_day,
+        classified.cost,
+        classified.revenue,
+        classified.impressions_reported as impressions,
+        classified.clicks_reported as clicks,
+        classified.conversions_reported as conversions
     from classified
-    inner join campaigns
-        on classified.campaign_row_id = campaigns.campaign_row_id
     where classified.row_outcome = 'quarantined'
 
 )

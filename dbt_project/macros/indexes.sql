@@ -1,0 +1,39 @@
+{#-
+  Indexes declared next to the models that need them, as a post-hook:
+      {{ config(post_hook=mca_create_index(['campaign_key', 'date_day'])) }}
+  On MySQL/MariaDB the optimiser needs them for joins and lookups (it has no hash join by
+  default, so an unindexed join against even a 40-row lookup table is a nested loop). DuckDB
+  joins by hashing and its ART indexes only slow loading down, so there it is a no-op.
+-#}
+{% macro mca_create_index(columns, unique=false) -%}
+    {{ return(adapter.dispatch('mca_create_index', 'mca')(columns, unique)) }}
+{%- endmacro %}
+
+{% macro default__mca_create_index(columns, unique) -%}
+    select 1 as no_index_needed
+{%- endmacro %}
+
+{% macro mysql__mca_create_index(columns, unique) -%}
+    {#- MySQL 8 has no CREATE INDEX IF NOT EXISTS, and seeds keep their table between runs, so
+        look the index up first (hooks render at run time, when run_query works). -#}
+    {%- set name = ('ix_' ~ this.identifier ~ '__' ~ (columns | join('__')))[:64] -%}
+    {%- if execute -%}
+        {%- set found = run_query(
+            "select count(*) from information_schema.statistics where table_schema = '"
+            ~ this.schema ~ "' and table_name = '" ~ this.identifier ~ "' and index_name = '" ~ name ~ "'"
+        ) -%}
+        {%- if found.columns[0].values()[0] | int > 0 -%}
+            select 1 as index_exists
+            {%- do return('select 1 as index_exists') -%}
+        {%- endif -%}
+    {%- endif -%}
+    create {{ 'unique ' if unique }}index {{ name }} on {{ this }} ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro mariadb__mca_create_index(columns, unique) -%}
+    {{ mysql__mca_create_index(columns, unique) }}
+{%- endmacro %}
+
+{% macro mysql5__mca_create_index(columns, unique) -%}
+    {{ mysql__mca_create_index(columns, unique) }}
+{%- endmacro %}
