@@ -5,7 +5,7 @@
     {%- if as_of is none or as_of == '' or as_of == 'today' -%}
         current_date
     {%- else -%}
-        {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', as_of | string) -%}
+        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of | string) -%}
             {{ exceptions.raise_compiler_error("var 'as_of' must be an ISO date (YYYY-MM-DD), got: " ~ as_of) }}
         {%- endif -%}
         cast('{{ as_of }}' as date)

@@ -1,0 +1,89 @@
+"""Fixtures for the real warehouses: a DuckDB file per test module and MariaDB schemas per run.
+
+The MariaDB tests use their own schemas (mcatest_<pid>_...), never mca_raw / mca_analytics, and
+drop only the schemas they created. When the server cannot be reached the tests skip, unless
+MCA_REQUIRE_MARIADB=1 (set by .ci/run and `make test`), which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reporting.settings import Settings, Target, resolve_settings
+
+REQUIRE_MARIADB = os.environ.get("MCA_REQUIRE_MARIADB") == "1"
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+_created_schemas: list[tuple[Settings, str]] = []
+
+
+def _server_settings(target: Target, tag: str) -> Settings:
+    base = resolve_settings(target=target)
+    prefix = f"mcatest_{os.getpid()}_{tag}"
+    return Settings(
+        target=target, host=base.host, port=base.port, user=base.user, password=base.password,
+        raw_schema=f"{prefix}_raw", schema=f"{prefix}", dbt_project_dir=base.dbt_project_dir,
+        connect_tries=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def mariadb_reachable() -> bool:
+    import pymysql
+
+    base = resolve_settings(target=Target.mariadb)
+    try:
+        pymysql.connect(host=base.host, port=base.port, user=base.user, password=base.password,
+                        connect_timeout=5).close()
+    except pymysql.err.MySQLError as exc:
+        message = f"MariaDB not reachable at {base.host}:{base.port}: {exc}"
+        if REQUIRE_MARIADB:
+            pytest.fail(message + " (MCA_REQUIRE_MARIADB=1 makes this a failure)")
+        pytest.skip(message)
+    return True
+
+
+@pytest.fixture(scope="module")
+def server_settings_factory(mariadb_reachable: bool, request: pytest.FixtureRequest):
+    """Make Settings for a server target with schemas unique to this module; dropped afterwards."""
+    made: list[Settings] = []
+    module = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:20]
+
+    def make(target: Target = Target.mariadb, tag: str = "") -> Settings:
+        s = _server_settings(target, f"{module}{'_' + tag if tag else ''}")
+        made.append(s)
+        return s
+
+    yield make
+    import pymysql
+
+    for s in made:
+        conn = pymysql.connect(host=s.host, port=s.port, user=s.user, password=s.password)
+        try:
+            with conn.cursor() as cur:
+                for schema in (s.raw_schema, s.schema):
+                    if schema.startswith("mcatest_"):
+                        cur.execute(f"drop database if exists `{schema}`")
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="module")
+def duckdb_settings_factory(tmp_path_factory: pytest.TempPathFactory):
+    def make(tag: str = "db") -> Settings:
+        base = resolve_settings(target=Target.duckdb)
+        path = tmp_path_factory.mktemp("duckdb") / f"{tag}.duckdb"
+        return Settings(target=Target.duckdb, duckdb_path=path, raw_schema="mca_raw",
+                        schema="mca_analytics", dbt_project_dir=base.dbt_project_dir)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data folder not present at {SHARED_DATA}")
+    return SHARED_DATA
