@@ -296,12 +296,8 @@ class Warehouse:
                 con.execute(f"alter table {self.relation(schema, staging)} rename to {self.quote(name)}")
                 escaped = comment.replace("'", "''")
                 con.execute(f"comment on table {self.relation(schema, name)} is '{escaped}'")
-                for cols in indexes:
-                    idx = f"ix_{name}_{'_'.join(cols)}"
-                    con.execute(
-                        f"create index {self.quote(idx)} on {self.relation(schema, name)} "
-                        f"({', '.join(self.quote(c) for c in cols)})"
-                    )
+                # secondary indexes are for MySQL's optimiser; DuckDB hashes joins and scans
+                # columnar data, and its ART indexes would only slow loading down
                 con.execute("commit")
             except Exception:
                 con.execute("rollback")

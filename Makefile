@@ -1,0 +1,30 @@
+# Two commands a newcomer needs (see README):
+#   make demo   set up, then run the whole job on the embedded DuckDB default with sample data
+#   make test   set up, make sure the MariaDB server is running, then run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install mariadb clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mca-report sample-data --rows 100000
+	$(BIN)/mca-report build
+
+mariadb:
+	bash scripts/ensure-mariadb.sh
+
+test: $(STAMP) mariadb
+	MCA_REQUIRE_MARIADB=1 $(BIN)/python -m pytest
+
+clean:
+	rm -rf outputs mca.duckdb dbt_project/target dbt_project/logs
