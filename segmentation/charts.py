@@ -1,0 +1,156 @@
+"""Charts of a segmentation result, rendered off-screen with matplotlib's Agg canvas.
+
+Figures are built with :class:`matplotlib.figure.Figure` and an explicit
+:class:`~matplotlib.backends.backend_agg.FigureCanvasAgg`, never through ``pyplot``: nothing is
+registered in pyplot's global figure list, no display is needed, and a figure is freed as soon
+as it goes out of scope (:func:`save_charts` also clears each figure after writing it).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from segmentation.pipeline import SegmentationResult
+
+log = logging.getLogger(__name__)
+
+CHART_FILES: dict[str, str] = {
+    "k_selection": "segment_k_selection.png",
+    "sizes": "segment_sizes.png",
+    "profiles": "segment_profiles.png",
+}
+"""Chart key -> file name written by :func:`save_charts`."""
+
+DPI = 120
+CHOSEN_COLOR = "#d62728"
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _segment_labels(result: SegmentationResult) -> list[str]:
+    return [
+        f"{int(sid)}: {name}"
+        for sid, name in zip(
+            result.profiles["segment_id"], result.profiles["segment_name"], strict=True
+        )
+    ]
+
+
+def plot_k_selection(result: SegmentationResult) -> Figure:
+    """Elbow (inertia) and silhouette curves over k, with the chosen k marked."""
+    scores = result.scores
+    ks = scores["k"].to_numpy(dtype=int)
+    figure = _new_figure(11.0, 4.5)
+    ax_inertia, ax_silhouette = figure.subplots(1, 2)
+    panels = (
+        (ax_inertia, "inertia", "Inertia (search rows)", "Elbow method", "tab:blue"),
+        (ax_silhouette, "silhouette", "Mean silhouette", "Silhouette", "tab:green"),
+    )
+    chosen = scores.loc[scores["is_chosen"]].iloc[0]
+    for ax, column, ylabel, title, color in panels:
+        values = scores[column].to_numpy(dtype=float)
+        finite = np.isfinite(values)
+        ax.plot(ks[finite], values[finite], marker="o", color=color)
+        ax.axvline(result.chosen_k, color=CHOSEN_COLOR, linestyle="--", linewidth=1)
+        if math.isfinite(float(chosen[column])):
+            ax.plot(
+                [result.chosen_k],
+                [float(chosen[column])],
+                marker="o",
+                markersize=11,
+                markerfacecolor="none",
+                markeredgecolor=CHOSEN_COLOR,
+                markeredgewidth=2,
+                label=f"chosen k={result.chosen_k}",
+            )
+            ax.legend(loc="best")
+        ax.set_xticks(ks)
+        ax.set_xlabel("k (number of segments)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    forced = " (forced)" if result.was_k_forced else ""
+    figure.suptitle(f"Choosing k{forced}: {result.reason}", fontsize=10)
+    return figure
+
+
+def plot_segment_sizes(result: SegmentationResult) -> Figure:
+    """Horizontal bars: customers per segment, annotated with count and share."""
+    profiles = result.profiles
+    labels = _segment_labels(result)
+    sizes = profiles["size"].to_numpy(dtype=float)
+    shares = profiles["share"].to_numpy(dtype=float)
+    figure = _new_figure(9.0, 1.2 + 0.55 * len(labels))
+    ax = figure.subplots()
+    positions = np.arange(len(labels))
+    ax.barh(positions, sizes, color="tab:blue")
+    ax.set_yticks(positions, labels=labels)
+    ax.invert_yaxis()
+    for y, (size, share) in enumerate(zip(sizes, shares, strict=True)):
+        ax.annotate(
+            f" {int(size):,} ({share:.1%})",
+            xy=(size, y),
+            va="center",
+            fontsize=9,
+        )
+    ax.set_xlim(0, sizes.max() * 1.25)
+    ax.set_xlabel("customers")
+    ax.set_title(f"Segment sizes ({result.n_customers:,} customers, k={result.chosen_k})")
+    ax.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def plot_segment_profiles(result: SegmentationResult) -> Figure:
+    """Heatmap of standardised feature means (z) per segment, values written in the cells."""
+    features = list(result.features)
+    labels = _segment_labels(result)
+    z = result.profiles[[f"{f}_z" for f in features]].to_numpy(dtype=float)
+    limit = max(1.0, float(np.nanmax(np.abs(z))) if z.size else 1.0)
+    figure = _new_figure(max(7.0, 1.1 * len(features) + 4.0), 1.6 + 0.55 * len(labels))
+    ax = figure.subplots()
+    image = ax.imshow(z, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(np.arange(len(features)), labels=features, rotation=30, ha="right")
+    ax.set_yticks(np.arange(len(labels)), labels=labels)
+    for (row, col), value in np.ndenumerate(z):
+        color = "white" if abs(value) > 0.6 * limit else "black"
+        ax.text(col, row, f"{value:+.2f}", ha="center", va="center", fontsize=8, color=color)
+    figure.colorbar(image, ax=ax, label="standardised mean (z, std devs from all customers)")
+    ax.set_title("Segment profiles")
+    return figure
+
+
+def save_charts(result: SegmentationResult, out_dir: Path) -> dict[str, Path]:
+    """Write the three charts as PNG into ``out_dir`` (created if needed).
+
+    Returns:
+        ``{"k_selection": ..., "sizes": ..., "profiles": ...}`` paths, file names as in
+        :data:`CHART_FILES`.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    builders = {
+        "k_selection": plot_k_selection,
+        "sizes": plot_segment_sizes,
+        "profiles": plot_segment_profiles,
+    }
+    written: dict[str, Path] = {}
+    for key, build in builders.items():
+        path = out_dir / CHART_FILES[key]
+        figure = build(result)
+        try:
+            figure.savefig(path, dpi=DPI)
+        finally:
+            figure.clear()
+        written[key] = path
+        log.info("wrote %s", path)
+    return written

@@ -1,0 +1,99 @@
+"""Segment ordering (stable, meaningful ids) and per-segment profiles."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from segmentation.features import PreparedFeatures
+
+log = logging.getLogger(__name__)
+
+PROFILE_EXTRAS: Mapping[str, tuple[str, ...]] = {
+    "age": ("std",),
+    "sessions": ("sum",),
+    "revenue": ("sum", "count"),
+    "monetary": ("sum", "count"),
+}
+"""Aggregates beyond the mean, as in the seed pipeline (only for features that are present).
+
+``<feature>_count`` counts the customers whose value was observed (not imputed), which is what
+``pandas`` ``count`` gives on the raw column; every other statistic uses the imputed values.
+"""
+
+
+def segment_order(
+    labels: np.ndarray, k: int, value: np.ndarray, centers: np.ndarray
+) -> np.ndarray:
+    """Map sklearn cluster numbers to segment ids: ``segment_id = mapping[cluster]``.
+
+    Segments are numbered by descending mean of the value feature, so segment 0 is the most
+    valuable; ties go to the larger segment, then to the lexicographically larger centre. The
+    order depends only on the partition, not on sklearn's arbitrary cluster numbers.
+    """
+    sizes = np.bincount(labels, minlength=k)
+    value_sum = np.bincount(labels, weights=value, minlength=k)
+    value_mean = np.divide(value_sum, sizes, out=np.zeros(k), where=sizes > 0)
+
+    def key(cluster: int) -> tuple[float, ...]:
+        return (-value_mean[cluster], -sizes[cluster], *(-c for c in centers[cluster]))
+
+    ranked = sorted(range(k), key=key)
+    mapping = np.empty(k, dtype=np.int32)
+    mapping[ranked] = np.arange(k, dtype=np.int32)
+    return mapping
+
+
+def build_profiles(prepared: PreparedFeatures, segment_ids: np.ndarray, k: int) -> pd.DataFrame:
+    """One row per segment: size, share, feature means, seed extras, standardised means.
+
+    Columns, in order: ``segment_id``, ``size``, ``share``, then
+    ``<feature>_mean`` for every feature (unscaled, after imputation), then the extras of
+    :data:`PROFILE_EXTRAS` for the features present (``age_std`` with ddof=1, NaN for a
+    one-customer segment; ``sessions_sum``; ``revenue_sum``; ``revenue_count``), then
+    ``<feature>_z`` for every feature (mean of the standardised values: the profile chart).
+    The caller inserts ``segment_name`` (derived from the ``_z`` columns) after ``segment_id``.
+    """
+    features = prepared.features
+    segments = pd.RangeIndex(k, name="segment_id")
+    raw = pd.DataFrame(prepared.raw, columns=list(features), copy=False)
+    grouped = raw.groupby(segment_ids, sort=True)
+    sizes = np.bincount(segment_ids, minlength=k)
+
+    out = pd.DataFrame(index=segments)
+    out["size"] = sizes.astype(np.int64)
+    out["share"] = sizes / sizes.sum()
+
+    means = grouped.mean().reindex(segments)
+    for feature in features:
+        out[f"{feature}_mean"] = means[feature].to_numpy()
+
+    for feature in features:
+        for stat in PROFILE_EXTRAS.get(feature, ()):
+            column = f"{feature}_{stat}"
+            if stat == "std":
+                out[column] = grouped[feature].std(ddof=1).reindex(segments).to_numpy()
+            elif stat == "sum":
+                out[column] = grouped[feature].sum().reindex(segments).to_numpy()
+            elif stat == "count":
+                observed = ~prepared.imputed_mask[:, features.index(feature)]
+                counts = np.bincount(segment_ids, weights=observed, minlength=k)
+                out[column] = counts.astype(np.int64)
+
+    scaled = pd.DataFrame(prepared.scaled, columns=list(features), copy=False)
+    z_means = scaled.groupby(segment_ids, sort=True).mean().reindex(segments)
+    for feature in features:
+        out[f"{feature}_z"] = z_means[feature].to_numpy()
+
+    return out.reset_index()
+
+
+def z_profiles(profiles: pd.DataFrame, features: Sequence[str]) -> list[dict[str, float]]:
+    """Standardised feature means per segment (in segment order), for naming and charts."""
+    return [
+        {feature: float(row[f"{feature}_z"]) for feature in features}
+        for _, row in profiles.iterrows()
+    ]
