@@ -66,6 +66,7 @@ def plot_k_selection(result: SegmentationResult) -> Figure:
             ax.plot(
                 [result.chosen_k],
                 [float(chosen[column])],
+                linestyle="none",
                 marker="o",
                 markersize=11,
                 markerfacecolor="none",
@@ -124,8 +125,8 @@ def plot_segment_profiles(result: SegmentationResult) -> Figure:
     for (row, col), value in np.ndenumerate(z):
         color = "white" if abs(value) > 0.6 * limit else "black"
         ax.text(col, row, f"{value:+.2f}", ha="center", va="center", fontsize=8, color=color)
-    figure.colorbar(image, ax=ax, label="standardised mean (z, std devs from all customers)")
-    ax.set_title("Segment profiles")
+    figure.colorbar(image, ax=ax, label="z: std devs from the mean")
+    ax.set_title("Segment profiles: standardised feature means")
     return figure
 
 

@@ -132,6 +132,8 @@ def validate_frame(df: pd.DataFrame, features: tuple[str, ...], id_column: str) 
     dup_mask = ids.duplicated()
     if dup_mask.any():
         example = ids[dup_mask].iloc[0]
+        if isinstance(example, np.generic):
+            example = example.item()
         raise DuplicateCustomerError(
             f"{id_column!r} has {int(dup_mask.sum())} duplicate values (e.g. {example!r}); "
             "one row per customer is expected"
