@@ -82,6 +82,31 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class _NodeProgress:
+    """A one-line progress display of dbt nodes on stderr (nothing when stderr is not a terminal)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.failed = 0
+        self.tty = sys.stderr.isatty()
+
+    def __enter__(self) -> _NodeProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tty and self.done:
+            sys.stderr.write("\n")
+
+    def update(self, unique_id: str, status: str) -> None:
+        self.done += 1
+        if status in {"error", "fail", "runtime error"}:
+            self.failed += 1
+        if self.tty:
+            name = unique_id.split(".", 2)[-1]
+            sys.stderr.write(f"\r  {self.done} nodes done, {self.failed} failed: {name[:50]:<50}")
+            sys.stderr.flush()
+
+
 def _as_date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value is not None else None
 
@@ -123,9 +148,12 @@ def build(
 ) -> None:
     """Run `dbt build`: seeds, models and tests of the warehouse, after checking the raw tables."""
     settings = _settings(target, duckdb_path)
-    summary = pipeline.build_warehouse(
-        settings, as_of=_as_date(as_of), select=select, full_refresh=full_refresh
-    )
+    typer.echo(f"building on {settings.describe()}", err=True)
+    with _NodeProgress() as progress:
+        summary = pipeline.build_warehouse(
+            settings, as_of=_as_date(as_of), select=select, full_refresh=full_refresh,
+            quiet=not verbose, on_node=progress.update,
+        )
     parts = [f"{kind}s: " + ", ".join(f"{n} {status}" for status, n in sorted(c.items()))
              for kind, c in summary.counts().items()]
     typer.echo(f"dbt build ok in {summary.seconds:.1f}s on {settings.describe()} ({'; '.join(parts)})")
@@ -142,7 +170,7 @@ def docs(
 ) -> None:
     """Generate the dbt docs site (models, columns, tests, lineage up to the reports)."""
     settings = _settings(target, duckdb_path)
-    pipeline.generate_docs(settings)
+    pipeline.generate_docs(settings, quiet=not verbose)
     typer.echo(f"docs generated in {settings.dbt_project_dir / 'target'}")
     if serve:
         from reporting.dbt_runner import run_dbt

@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,14 +93,21 @@ def run_dbt(
     vars: dict[str, Any] | None = None,
     args: Sequence[str] = (),
     raise_on_failure: bool = True,
+    quiet: bool = False,
+    on_node: Callable[[str, str], None] | None = None,
 ) -> DbtRunSummary:
-    """Run one dbt command (build, run, test, seed, docs generate...) and summarise it."""
+    """Run one dbt command (build, run, test, seed, docs generate...) and summarise it.
+
+    ``quiet`` keeps dbt's own log lines off the console (errors still show); ``on_node`` is
+    called with (unique_id, status) as each node finishes, for progress display.
+    """
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
         raise ConfigError(f"no dbt project at {project} (set MCA_DBT_PROJECT_DIR)")
     from dbt.cli.main import dbtRunner
 
     cli_args = [
+        *(["--quiet"] if quiet else []),
         *command.split(),
         "--project-dir", str(project),
         "--profiles-dir", str(project),
@@ -112,7 +119,8 @@ def run_dbt(
     log.info("dbt %s on %s", command, settings.describe())
     started = time.perf_counter()
     with _dbt_environment(settings):
-        result = dbtRunner().invoke(cli_args)
+        callbacks = [_node_callback(on_node)] if on_node else []
+        result = dbtRunner(callbacks=callbacks).invoke(cli_args)
     seconds = time.perf_counter() - started
     nodes = _node_results(result.result)
     error = None
@@ -123,6 +131,15 @@ def run_dbt(
     if not summary.success and raise_on_failure:
         raise BuildError(_failure_line(summary))
     return summary
+
+
+def _node_callback(on_node: Callable[[str, str], None]) -> Callable[[Any], None]:
+    def callback(event: Any) -> None:
+        if event.info.name == "NodeFinished":
+            info = event.data.node_info
+            on_node(info.unique_id, info.node_status)
+
+    return callback
 
 
 def _node_results(result: Any) -> list[NodeResult]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reporting.dbt_runner import DbtRunSummary, dbt_vars, run_dbt
@@ -70,6 +71,8 @@ def build_warehouse(
     as_of: dt.date | None = None,
     select: str | None = None,
     full_refresh: bool = False,
+    quiet: bool = False,
+    on_node: Callable[[str, str], None] | None = None,
 ) -> DbtRunSummary:
     """Check the raw contract, then `dbt build` (seeds, models, tests) on the target."""
     check_raw_contract(settings)
@@ -78,8 +81,8 @@ def build_warehouse(
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    return run_dbt(settings, "build", vars=dbt_vars(as_of), args=args)
+    return run_dbt(settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet, on_node=on_node)
 
 
-def generate_docs(settings: Settings, *, as_of: dt.date | None = None) -> DbtRunSummary:
-    return run_dbt(settings, "docs generate", vars=dbt_vars(as_of))
+def generate_docs(settings: Settings, *, as_of: dt.date | None = None, quiet: bool = False) -> DbtRunSummary:
+    return run_dbt(settings, "docs generate", vars=dbt_vars(as_of), quiet=quiet)

@@ -295,3 +295,31 @@ def test_mysql_adapter_type_builds_the_same_models(server_settings_factory):
     kept = sum(outcome == "kept" for outcome, _ in crafted.expected_outcomes().values())
     assert kept == 14
     assert (int(dq.rows_read), int(dq.rows_kept)) == (27, kept)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_docs_generate_documents_every_model_and_the_report_lineage(built, target):
+    import json
+
+    from reporting.dbt_runner import run_dbt
+
+    s = built(target)
+    summary = run_dbt(s, "docs generate", vars={"as_of": crafted.AS_OF.isoformat()})
+    assert summary.success
+    target_dir = s.dbt_project_dir / "target"
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    catalog = json.loads((target_dir / "catalog.json").read_text())
+    models = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    assert len(models) == 15
+    for unique_id, node in models.items():
+        assert node["description"].strip(), unique_id
+        assert node["columns"], unique_id
+        for name, col in node["columns"].items():
+            assert col["description"].strip(), f"{unique_id}.{name}"
+        # every column the warehouse has is documented
+        cat = catalog["nodes"][unique_id]["columns"]
+        assert {c.lower() for c in cat} == {c.lower() for c in node["columns"]}, unique_id
+    exposures = manifest["exposures"]
+    assert {e["name"] for e in exposures.values()} == {"executive_summary_pdf", "executive_summary_html", "powerbi_export"}
+    pdf = next(e for e in exposures.values() if e["name"] == "executive_summary_pdf")
+    assert "model.mca.rpt_channel_performance" in pdf["depends_on"]["nodes"]
