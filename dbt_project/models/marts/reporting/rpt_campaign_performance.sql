@@ -1,0 +1,71 @@
+{#-
+  One row per campaign and channel over the window, with ratios from the sums. The unit of the
+  ROI distribution charts: a campaign's ROI, not a single day's.
+-#}
+with
+
+facts as (
+
+    select * from {{ ref('fct_campaign_daily') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('dim_campaign') }}
+
+),
+
+sums as (
+
+    select
+        facts.campaign_key,
+        facts.channel_id,
+        min(facts.channel) as channel,
+        count(*) as campaign_days,
+        min(facts.date_day) as first_date,
+        max(facts.date_day) as last_date,
+        sum(facts.cost) as cost,
+        sum(facts.revenue) as revenue,
+        sum(facts.profit) as profit,
+        sum(facts.impressions) as impressions,
+        sum(facts.clicks) as clicks,
+        sum(facts.conversions) as conversions
+    from facts
+    group by facts.campaign_key, facts.channel_id
+
+),
+
+final as (
+
+    select
+        -- keys
+        sums.campaign_key,
+        sums.channel_id,
+
+        -- attributes
+        campaigns.campaign_name,
+        sums.channel,
+        sums.first_date,
+        sums.last_date,
+
+        -- measures
+        sums.campaign_days,
+        sums.cost,
+        sums.revenue,
+        sums.profit,
+        sums.impressions,
+        sums.clicks,
+        sums.conversions,
+        100 * {{ mca_safe_divide('sums.clicks', 'sums.impressions') }} as ctr,
+        100 * {{ mca_safe_divide('sums.conversions', 'sums.clicks') }} as conversion_rate,
+        {{ mca_safe_divide('sums.cost', 'sums.conversions') }} as cpa,
+        {{ mca_safe_divide('sums.revenue', 'sums.cost') }} as roas,
+        100 * {{ mca_safe_divide('sums.profit', 'sums.cost') }} as roi
+    from sums
+    inner join campaigns
+        on sums.campaign_key = campaigns.campaign_key
+
+)
+
+select * from final

@@ -1,0 +1,188 @@
+"""What the reports show, read from the marts: the contract between the warehouse and renderers.
+
+:func:`load_report_data` reads every figure from a mart (explicit columns, through
+:class:`reporting.warehouse.Warehouse`); renderers only format. Nothing here recomputes in pandas
+what SQL computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from reporting.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+OVERALL_COLUMNS = (
+    "campaigns", "campaign_days", "first_date", "last_date", "cost", "revenue", "profit",
+    "impressions", "clicks", "conversions", "ctr", "conversion_rate", "cpc", "cpa", "roas", "roi",
+    "avg_roi", "avg_roas",
+)
+CHANNEL_COLUMNS = (
+    "channel_id", "channel", "campaigns", "campaign_days", "cost", "revenue", "profit",
+    "impressions", "clicks", "conversions", "ctr", "conversion_rate", "cpc", "cpa", "roas", "roi",
+    "value_per_conversion", "avg_roi", "avg_roas", "avg_ctr", "avg_conversion_rate",
+    "outlier_days", "roi_rank",
+)
+DAILY_COLUMNS = ("date_day", "campaign_days", "cost", "revenue", "profit", "impressions",
+                 "clicks", "conversions", "roas", "roi")
+CAMPAIGN_COLUMNS = ("campaign_key", "channel_id", "campaign_name", "channel", "first_date",
+                    "last_date", "campaign_days", "cost", "revenue", "profit", "impressions",
+                    "clicks", "conversions", "ctr", "conversion_rate", "cpa", "roas", "roi")
+DATA_QUALITY_COLUMNS = (
+    "as_of_date", "window_start_date", "first_date", "last_date", "rows_read", "rows_kept",
+    "rows_duplicate", "rows_quarantined", "rows_out_of_window", "quarantined_missing_date",
+    "quarantined_future_date", "quarantined_missing_campaign_name", "quarantined_missing_cost",
+    "quarantined_missing_revenue", "quarantined_negative_cost", "quarantined_negative_revenue",
+    "quarantined_negative_count", "quarantined_clicks_above_impressions", "quarantined_pct",
+    "is_conserved", "channel_imputed", "channel_unknown", "impressions_imputed", "clicks_imputed",
+    "conversions_imputed", "conversions_above_clicks", "cost_outliers", "revenue_outliers",
+    "outlier_rows", "completeness_pct", "customers_read", "customers_kept",
+    "customers_duplicate", "customers_quarantined",
+)
+QUARANTINE_REASONS = (
+    "missing_date", "future_date", "missing_campaign_name", "missing_cost", "missing_revenue",
+    "negative_cost", "negative_revenue", "negative_count", "clicks_above_impressions",
+)
+
+
+@dataclass
+class SegmentSummary:
+    """Customer segments for the reports.
+
+    ``profiles``: one row per segment, columns ``segment_id`` (0 = most valuable),
+    ``segment_name``, ``size``, ``share`` (0-1), ``<feature>_mean`` per feature, ``revenue_sum``
+    when revenue is a feature. ``scores``: ``k``, ``inertia``, ``silhouette``, ``is_chosen``.
+    ``by_channel``: per segment and acquisition channel ``segment_id``, ``segment_name``,
+    ``channel``, ``customers``, ``revenue``, ``cost_per_acquired_customer`` (may be empty).
+    """
+
+    profiles: pd.DataFrame
+    scores: pd.DataFrame
+    chosen_k: int
+    reason: str
+    features: tuple[str, ...]
+    n_customers: int
+    by_channel: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows. Money is in ``currency`` units; percentages are in percent.
+
+    ``overall``: rpt_overall_performance as a dict (OVERALL_COLUMNS; ratios may be None).
+    ``channels``: rpt_channel_performance ordered by roi_rank (CHANNEL_COLUMNS).
+    ``daily``: rpt_daily_revenue ordered by date_day (DAILY_COLUMNS), contiguous days.
+    ``campaigns``: rpt_campaign_performance (CAMPAIGN_COLUMNS), one row per campaign and channel.
+    ``data_quality``: dq_data_quality as a dict (DATA_QUALITY_COLUMNS).
+    ``segments``: None when segmentation did not run.
+    """
+
+    run_id: str
+    generated_at: dt.datetime
+    as_of: dt.date
+    target: str
+    currency: str
+    overall: dict[str, Any]
+    channels: pd.DataFrame
+    daily: pd.DataFrame
+    campaigns: pd.DataFrame
+    data_quality: dict[str, Any]
+    segments: SegmentSummary | None = None
+
+    @property
+    def period(self) -> tuple[dt.date | None, dt.date | None]:
+        return _to_date(self.overall.get("first_date")), _to_date(self.overall.get("last_date"))
+
+    def quarantined_by_reason(self) -> dict[str, int]:
+        return {r: int(self.data_quality.get(f"quarantined_{r}") or 0) for r in QUARANTINE_REASONS}
+
+
+def _to_date(value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def _numeric(frame: pd.DataFrame, skip: tuple[str, ...]) -> pd.DataFrame:
+    """Decimal columns from MySQL arrive as Python Decimals: make every measure a float/int."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in skip:
+            continue
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out
+
+
+DATE_KEYS = frozenset({"as_of_date", "window_start_date", "first_date", "last_date"})
+FLOAT_KEYS = frozenset({
+    "cost", "revenue", "profit", "ctr", "conversion_rate", "cpc", "cpa", "roas", "roi",
+    "avg_roi", "avg_roas", "quarantined_pct", "completeness_pct",
+})
+
+
+def _row_dict(frame: pd.DataFrame) -> dict[str, Any]:
+    """A one-row mart as a dict: dates as date, money and ratios as float, counts as int."""
+    if frame.empty:
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in frame.iloc[0].to_dict().items():
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            out[key] = None
+        elif key in DATE_KEYS:
+            out[key] = _to_date(value)
+        elif key.startswith("is_"):
+            out[key] = bool(value)
+        elif key in FLOAT_KEYS:
+            out[key] = float(value)
+        else:
+            out[key] = int(value)
+    return out
+
+
+def load_report_data(
+    wh: Warehouse,
+    *,
+    run_id: str,
+    as_of: dt.date,
+    currency: str = "Rs.",
+    segments: SegmentSummary | None = None,
+    generated_at: dt.datetime | None = None,
+) -> ReportData:
+    """Read the reporting marts into a :class:`ReportData`."""
+    overall = _row_dict(wh.read_mart("rpt_overall_performance", OVERALL_COLUMNS))
+    channels = _numeric(
+        wh.read_mart("rpt_channel_performance", CHANNEL_COLUMNS, order_by=["roi_rank"]),
+        skip=("channel",),
+    )
+    daily = _numeric(wh.read_mart("rpt_daily_revenue", DAILY_COLUMNS, order_by=["date_day"]),
+                     skip=("date_day",))
+    daily["date_day"] = pd.to_datetime(daily["date_day"]).dt.date
+    campaigns = _numeric(
+        wh.read_mart("rpt_campaign_performance", CAMPAIGN_COLUMNS,
+                     order_by=["campaign_key", "channel_id"]),
+        skip=("campaign_key", "campaign_name", "channel", "first_date", "last_date"),
+    )
+    dq = _row_dict(wh.read_mart("dq_data_quality", DATA_QUALITY_COLUMNS))
+    return ReportData(
+        run_id=run_id,
+        generated_at=generated_at or dt.datetime.now(dt.timezone.utc),
+        as_of=as_of,
+        target=wh.settings.target.value,
+        currency=currency,
+        overall=overall,
+        channels=channels.reset_index(drop=True),
+        daily=daily,
+        campaigns=campaigns,
+        data_quality=dq,
+        segments=segments,
+    )
