@@ -141,9 +141,7 @@ def validate_frame(df: pd.DataFrame, features: tuple[str, ...], id_column: str) 
 
     for name in features:
         column = df[name]
-        if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(
-            column.dtype
-        ):
+        if not pd.api.types.is_numeric_dtype(column.dtype):  # bool counts as numeric (0/1)
             raise InvalidFeatureError(
                 f"feature {name!r} is not numeric (dtype {column.dtype})", name
             )
@@ -158,7 +156,7 @@ def validate_frame(df: pd.DataFrame, features: tuple[str, ...], id_column: str) 
 def canonical_order(ids: pd.Series) -> np.ndarray:
     """Positions that sort ``ids`` (stable); input order if the ids cannot be ordered."""
     try:
-        order = ids.argsort(kind="stable").to_numpy(dtype=np.intp)
+        order: np.ndarray = np.asarray(ids.argsort(kind="stable"), dtype=np.intp)
     except TypeError:
         log.warning("customer ids of mixed types cannot be sorted; keeping the input row order")
         return np.arange(len(ids), dtype=np.intp)

@@ -10,7 +10,7 @@ silhouette. Silhouette is quadratic in time and memory (a 10,000-row silhouette 
    (default 100,000) drawn without replacement with ``numpy.random.default_rng(random_state)``
    from the rows in canonical order (sorted by customer id). With fewer rows than that, the
    search uses every row. Each k gets ``KMeans(init="k-means++", n_init, max_iter,
-   random_state)``; nine k values on 100K rows took 7-12 s (two at a time, see "Threads").
+   random_state)``; nine k values on 100K rows took 7-15 s (two at a time, see "Threads").
 2. **Silhouette sample.** The silhouette of every k is computed on one fixed sub-sample of the
    search rows (``silhouette_sample_size``, default 5,000, same generator), the same rows for
    every k so that the scores are comparable. Pairwise distances are computed in chunks of at

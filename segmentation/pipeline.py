@@ -53,7 +53,6 @@ DEFAULT_SILHOUETTE_TOLERANCE = 0.01
 MIN_SAMPLE_SIZE = 100
 
 ASSIGNMENT_COLUMNS = ("segment_id", "segment_name")
-SCORE_COLUMNS = ("k", "inertia", "silhouette", "is_chosen")
 
 
 @dataclass(frozen=True)
@@ -190,8 +189,10 @@ def _validate_params(params: SegmentationParams, features: tuple[str, ...]) -> S
         if value is not None:
             _check_int(name, value, MIN_SAMPLE_SIZE)
     tolerance = params.silhouette_tolerance
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not (
-        0.0 <= float(tolerance) < 1.0
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, (int, float))
+        or not (0.0 <= float(tolerance) < 1.0)
     ):
         raise InvalidParameterError(
             f"silhouette_tolerance must be a number in [0, 1), got {tolerance!r}"
@@ -481,4 +482,3 @@ def _assignments(
         },
         index=df.index,
     )
-

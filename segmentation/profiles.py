@@ -25,9 +25,7 @@ PROFILE_EXTRAS: Mapping[str, tuple[str, ...]] = {
 """
 
 
-def segment_order(
-    labels: np.ndarray, k: int, value: np.ndarray, centers: np.ndarray
-) -> np.ndarray:
+def segment_order(labels: np.ndarray, k: int, value: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Map sklearn cluster numbers to segment ids: ``segment_id = mapping[cluster]``.
 
     Segments are numbered by descending mean of the value feature, so segment 0 is the most

@@ -63,9 +63,7 @@ def test_assignments_follow_the_input_rows(
     assert assignments.index.equals(frame.index)
     assert assignments["customer_id"].equals(frame["customer_id"])
     names = persona_result.segment_names
-    assert assignments["segment_name"].tolist() == [
-        names[s] for s in assignments["segment_id"]
-    ]
+    assert assignments["segment_name"].tolist() == [names[s] for s in assignments["segment_id"]]
 
 
 def test_same_input_gives_identical_result(
@@ -126,9 +124,7 @@ def test_sampled_search_then_fit_on_all_rows() -> None:
 
     again = segment_customers(frame.sample(frac=1.0, random_state=9), **kwargs)
     by_id = again.assignments.set_index("customer_id").sort_index()
-    pd.testing.assert_frame_equal(
-        by_id, result.assignments.set_index("customer_id").sort_index()
-    )
+    pd.testing.assert_frame_equal(by_id, result.assignments.set_index("customer_id").sort_index())
 
 
 def test_thread_count_does_not_change_the_result(
@@ -205,3 +201,12 @@ def test_tolerance_never_picks_a_worse_separated_k(
     frame, _ = personas
     result = segment_customers(frame, k_range=(3, 6), silhouette_tolerance=tolerance)
     assert result.chosen_k == 4  # k=3 is 0.1 below k=4: outside either tolerance
+
+
+def test_boolean_feature_counts_as_zero_one(personas: tuple[pd.DataFrame, np.ndarray]) -> None:
+    frame, truth = personas
+    frame = frame.assign(is_big_spender=truth == "big_spender")
+    result = segment_customers(frame, ("revenue", "is_big_spender"), k=2)
+    profiles = result.profiles
+    assert profiles["is_big_spender_mean"].tolist() == [1.0, 0.0]
+    assert profiles["size"].tolist() == [60, 360]

@@ -23,7 +23,8 @@ from segmentation import (
 
 def _customers(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(rng.normal(10.0, 3.0, (n, len(DEFAULT_FEATURES))), columns=DEFAULT_FEATURES)
+    values = rng.normal(10.0, 3.0, (n, len(DEFAULT_FEATURES)))
+    frame = pd.DataFrame(values, columns=list(DEFAULT_FEATURES))
     frame.insert(0, "customer_id", np.arange(n))
     return frame
 
@@ -64,9 +65,7 @@ def test_entirely_null_feature_is_named() -> None:
 
 def test_fewer_customers_than_forced_k() -> None:
     message = _raises(TooFewCustomersError, _customers(3), k=5)
-    assert message == (
-        "only 3 customers; k=5 needs at least 6 (more customers than segments)"
-    )
+    assert message == ("only 3 customers; k=5 needs at least 6 (more customers than segments)")
 
 
 def test_fewer_customers_than_the_smallest_k() -> None:
