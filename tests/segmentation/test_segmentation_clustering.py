@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SIZES, make_persona_customers
+from segmentation_data import SIZES, make_persona_customers
 from sklearn.metrics import adjusted_rand_score
 
 from segmentation import SegmentationResult, segment_customers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from conftest import make_persona_customers
+from segmentation_data import make_persona_customers
 
 from segmentation import SegmentationResult
 from segmentation.naming import name_segments

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_persona_customers
+from segmentation_data import make_persona_customers
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
