@@ -5,6 +5,7 @@ stderr and a documented exit code (see README, "Exit codes")."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import logging
 import sys
@@ -30,17 +31,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 TargetOpt = Annotated[
     Target | None,
-    typer.Option("--target", "-t", help="Warehouse to use [default: $MCA_TARGET or duckdb]."),
+    typer.Option("--target", "-t", help="Warehouse to use (default: $MCA_TARGET, else duckdb)."),
 ]
 DuckdbPathOpt = Annotated[
     Path | None,
-    typer.Option("--duckdb-path", help="DuckDB file for the duckdb target [default: $MCA_DUCKDB_PATH or ./mca.duckdb]."),
+    typer.Option("--duckdb-path", help="DuckDB file for the duckdb target (default: $MCA_DUCKDB_PATH, else ./mca.duckdb)."),
 ]
 AsOfOpt = Annotated[
     dt.datetime | None,
-    typer.Option("--as-of", formats=["%Y-%m-%d"], help="Reference date: the lookback window ends here [default: today]."),
+    typer.Option("--as-of", formats=["%Y-%m-%d"], help="Reference date: the lookback window ends here (default: today)."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors.")]
+
+
+class FeatureSet(str, enum.Enum):
+    behavioural = "behavioural"
 
 
 def _settings(target: Target | None, duckdb_path: Path | None) -> Settings:
@@ -115,9 +120,9 @@ def _as_date(value: dt.datetime | None) -> dt.date | None:
 @handle_errors
 def sample_data(
     rows: Annotated[int, typer.Option("--rows", "-n", min=0, help="Campaign-day rows to generate.")] = 100_000,
-    customers: Annotated[int | None, typer.Option("--customers", "-c", min=0, help="Customers to generate [default: rows / 10, at least 100].")] = None,
+    customers: Annotated[int | None, typer.Option("--customers", "-c", min=0, help="Customers to generate (default: rows / 10, at least 100).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and end date give the same rows.")] = 42,
-    end_date: Annotated[dt.datetime | None, typer.Option("--end-date", formats=["%Y-%m-%d"], help="Last day of the generated year of data [default: today].")] = None,
+    end_date: Annotated[dt.datetime | None, typer.Option("--end-date", formats=["%Y-%m-%d"], help="Last day of the generated year of data (default: today).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace raw tables even if mca did not create them.")] = False,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
@@ -157,6 +162,50 @@ def build(
     parts = [f"{kind}s: " + ", ".join(f"{n} {status}" for status, n in sorted(c.items()))
              for kind, c in summary.counts().items()]
     typer.echo(f"dbt build ok in {summary.seconds:.1f}s on {settings.describe()} ({'; '.join(parts)})")
+
+
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (charts go to OUT/visualizations).")]
+
+
+@app.command("segment")
+@handle_errors
+def segment(
+    k: Annotated[int | None, typer.Option("--k", min=1, help="Force this many segments instead of choosing k from the scores.")] = None,
+    k_min: Annotated[int, typer.Option("--k-min", min=2, help="Smallest k to score.")] = 2,
+    k_max: Annotated[int, typer.Option("--k-max", min=2, help="Largest k to score.")] = 10,
+    features: Annotated[FeatureSet, typer.Option("--features", help="Feature set to cluster on.")] = FeatureSet.behavioural,
+    out: OutOpt = Path("outputs"),
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Segment customers with K-Means (k chosen from silhouette scores unless --k), write the
+    assignments back as the customer_segments table, and save the segment charts.
+
+    Reads dim_customer, so run `mca-report build` first.
+    """
+    settings = _settings(target, duckdb_path)
+    run = pipeline.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value)
+    _print_segments(run)
+
+
+def _print_segments(run: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    result = run.result
+    table = Table(title=f"{result.chosen_k} segments of {result.n_customers:,} customers (run {run.run_id})")
+    for col in ("id", "name", "customers", "share", "mean revenue"):
+        table.add_column(col, justify="right" if col not in ("name",) else "left")
+    for row in result.profiles.itertuples():
+        revenue = getattr(row, "revenue_mean", float("nan"))
+        table.add_row(str(row.segment_id), str(row.segment_name), f"{row.size:,}", f"{row.share:.1%}",
+                      f"{revenue:,.2f}" if revenue == revenue else "n/a")
+    console = Console(width=120)
+    console.print(table)
+    console.print(f"why: {result.reason}")
+    console.print(f"wrote {run.rows_written:,} rows to customer_segments; charts: "
+                  + ", ".join(str(p) for p in run.charts.values()))
 
 
 @app.command("docs")

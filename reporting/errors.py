@@ -31,3 +31,9 @@ class BuildError(McaError):
     """dbt build failed: a model errored or a test failed (exit 5)."""
 
     exit_code = 5
+
+
+class DataError(McaError):
+    """The data cannot be analysed as asked (e.g. too few customers to segment) (exit 6)."""
+
+    exit_code = 6

@@ -6,12 +6,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from reporting.dbt_runner import DbtRunSummary, dbt_vars, run_dbt
 from reporting.errors import ConfigError, WarehouseError
 from reporting.loading import LoadResult, load_raw_tables
 from reporting.raw_contract import RAW_TABLES
 from reporting.sample_data import generate
+from reporting.segments import SegmentRun, run_segmentation
 from reporting.settings import Settings
 from reporting.warehouse import Warehouse
 
@@ -86,3 +88,32 @@ def build_warehouse(
 
 def generate_docs(settings: Settings, *, as_of: dt.date | None = None, quiet: bool = False) -> DbtRunSummary:
     return run_dbt(settings, "docs generate", vars=dbt_vars(as_of), quiet=quiet)
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """Sortable, readable and unique: UTC time plus 6 random hex digits."""
+    import secrets
+
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    return moment.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def segment(
+    settings: Settings,
+    *,
+    out_dir: Path,
+    k: int | None = None,
+    k_range: tuple[int, int] = (2, 10),
+    feature_set: str = "behavioural",
+    run_id: str | None = None,
+) -> SegmentRun:
+    """Segment the customers of dim_customer, write customer_segments, draw the charts."""
+    if k is not None and k < 1:
+        raise ConfigError("--k must be 1 or more")
+    if k_range[0] < 2 or k_range[0] > k_range[1]:
+        raise ConfigError(f"--k-min/--k-max must satisfy 2 <= min <= max, got {k_range[0]}..{k_range[1]}")
+    with Warehouse(settings) as wh:
+        return run_segmentation(
+            wh, run_id=run_id or new_run_id(), k=k, k_range=k_range, feature_set=feature_set,
+            charts_dir=out_dir / "visualizations",
+        )

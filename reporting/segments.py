@@ -4,14 +4,79 @@ library, write the assignments back as ``customer_segments`` and summarise them 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from reporting.errors import DataError
 from reporting.report_data import SegmentSummary
-from segmentation import DEFAULT_FEATURES, SegmentationResult
+from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
+from segmentation import DEFAULT_FEATURES, SegmentationError, SegmentationResult, save_charts, segment_customers
 
 log = logging.getLogger(__name__)
+
+#: Feature sets segmentation can use, by name, and the mart each is read from.
+FEATURE_SETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "behavioural": ("dim_customer", tuple(DEFAULT_FEATURES)),
+}
+SEGMENTS_TABLE = "customer_segments"
+SEGMENT_CHANNEL_COLUMNS = ("segment_id", "segment_name", "channel", "customers", "revenue",
+                           "cost_per_acquired_customer")
+
+
+@dataclass
+class SegmentRun:
+    """Outcome of :func:`run_segmentation`."""
+
+    result: SegmentationResult
+    summary: SegmentSummary
+    run_id: str
+    rows_read: int
+    rows_written: int
+    charts: dict[str, Path] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def read_customer_features(wh: Warehouse, feature_set: str = "behavioural") -> pd.DataFrame:
+    """customer_id plus the feature set's columns, from its mart."""
+    try:
+        mart, features = FEATURE_SETS[feature_set]
+    except KeyError:
+        raise DataError(f"unknown feature set {feature_set!r}; choose one of: {', '.join(FEATURE_SETS)}") from None
+    frame = wh.read_mart(mart, ("customer_id", *features), order_by=["customer_id"])
+    for col in features:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def write_segments(wh: Warehouse, result: SegmentationResult, run_id: str) -> int:
+    """Replace customer_segments with this run's assignments in one atomic swap."""
+    frame = result.assignments[["customer_id", "segment_id", "segment_name"]].copy()
+    frame["run_id"] = run_id
+    types = (
+        {"customer_id": "bigint not null", "segment_id": "integer not null",
+         "segment_name": "varchar not null", "run_id": "varchar not null"}
+        if wh.is_duckdb else
+        {"customer_id": "bigint not null", "segment_id": "int not null",
+         "segment_name": "varchar(200) not null", "run_id": "varchar(64) not null"}
+    )
+    schema = wh.settings.schema
+    wh.check_replaceable(schema, SEGMENTS_TABLE, force=False)
+    return wh.replace_table(schema, SEGMENTS_TABLE, frame, types,
+                            comment=f"{MCA_TABLE_MARKER} segment", primary_key="customer_id")
+
+
+def read_segment_channels(wh: Warehouse) -> pd.DataFrame:
+    """rpt_segment_channel (a view over customer_segments), empty when it does not exist yet."""
+    if not wh.table_exists(wh.settings.schema, "rpt_segment_channel"):
+        return pd.DataFrame(columns=list(SEGMENT_CHANNEL_COLUMNS))
+    frame = wh.read_mart("rpt_segment_channel", SEGMENT_CHANNEL_COLUMNS, order_by=["segment_id", "channel"])
+    for col in ("customers", "revenue", "cost_per_acquired_customer"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    return frame
 
 
 def summarize(result: SegmentationResult, by_channel: pd.DataFrame | None = None) -> SegmentSummary:
@@ -23,11 +88,44 @@ def summarize(result: SegmentationResult, by_channel: pd.DataFrame | None = None
         reason=str(result.reason),
         features=tuple(result.features),
         n_customers=int(result.n_customers),
-        by_channel=by_channel if by_channel is not None else pd.DataFrame(
-            columns=["segment_id", "segment_name", "channel", "customers", "revenue",
-                     "cost_per_acquired_customer"]
-        ),
+        by_channel=by_channel if by_channel is not None else pd.DataFrame(columns=list(SEGMENT_CHANNEL_COLUMNS)),
     )
 
 
-FEATURE_SETS: dict[str, Sequence[str]] = {"behavioural": DEFAULT_FEATURES}
+def run_segmentation(
+    wh: Warehouse,
+    *,
+    run_id: str,
+    k: int | None = None,
+    k_range: tuple[int, int] = (2, 10),
+    feature_set: str = "behavioural",
+    random_state: int = 42,
+    charts_dir: Path | None = None,
+    write_back: bool = True,
+) -> SegmentRun:
+    """Read features, segment, write customer_segments back, draw the charts."""
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    frame = read_customer_features(wh, feature_set)
+    seconds["read"] = time.perf_counter() - t0
+    features = FEATURE_SETS[feature_set][1]
+    t0 = time.perf_counter()
+    try:
+        result = segment_customers(frame, features, k=k, k_range=k_range, random_state=random_state)
+    except SegmentationError as exc:
+        raise DataError(f"segmentation: {exc}") from None
+    seconds["segment"] = time.perf_counter() - t0
+    written = 0
+    if write_back:
+        t0 = time.perf_counter()
+        written = write_segments(wh, result, run_id)
+        seconds["write"] = time.perf_counter() - t0
+    by_channel = read_segment_channels(wh) if write_back else None
+    charts: dict[str, Path] = {}
+    if charts_dir is not None:
+        t0 = time.perf_counter()
+        charts = save_charts(result, charts_dir)
+        seconds["charts"] = time.perf_counter() - t0
+    log.info("segmented %d customers into %d segments (%s)", result.n_customers, result.chosen_k, result.reason)
+    return SegmentRun(result=result, summary=summarize(result, by_channel), run_id=run_id,
+                      rows_read=len(frame), rows_written=written, charts=charts, seconds=seconds)

@@ -1,0 +1,266 @@
+"""What both report formats show, chosen from a :class:`ReportData`: rows of raw values with
+their kind, in display order. Formatting happens in the renderers (through
+:mod:`reporting.reports.formatting`); nothing here recomputes a figure the marts computed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from reporting.report_data import ReportData, SegmentSummary
+from reporting.reports.formatting import fmt_date, fmt_datetime, fmt_pct
+from reporting.reports.narrative import headline_sentences
+
+TITLE = "Marketing Campaign Analysis"
+TOP_CAMPAIGNS = 10
+
+QUARANTINE_LABELS = {
+    "missing_date": "missing date",
+    "future_date": "date after the as-of date",
+    "missing_campaign_name": "missing campaign name",
+    "missing_cost": "missing cost",
+    "missing_revenue": "missing revenue",
+    "negative_cost": "negative cost",
+    "negative_revenue": "negative revenue",
+    "negative_count": "negative impressions, clicks or conversions",
+    "clicks_above_impressions": "clicks above impressions",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: the field it shows, its heading and its value kind (see fmt_value)."""
+
+    key: str
+    label: str
+    kind: str
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind not in {"text", "date", "bool"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled value: a key metric card or a data-quality line."""
+
+    label: str
+    value: Any
+    kind: str
+    note: str = ""
+    level: int = 0  # 1 = a detail of the line above (indented)
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SegmentsContent:
+    chosen_k: int
+    reason: str
+    n_customers: int
+    features: tuple[str, ...]
+    table: Table
+    by_channel: Table | None
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    title: str
+    currency: str
+    period_text: str
+    run_text: str
+    headlines: list[str]
+    key_metrics: list[Item]
+    activity: list[Item]
+    channels: Table
+    top_campaigns: Table
+    quality: list[Item]
+    segments: SegmentsContent | None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+CHANNEL_TABLE = (
+    Column("channel", "Channel", "text"),
+    Column("cost", "Cost", "money"),
+    Column("revenue", "Revenue", "money"),
+    Column("profit", "Profit", "money"),
+    Column("roi", "ROI", "pct"),
+    Column("roas", "ROAS", "ratio"),
+    Column("ctr", "CTR", "pct"),
+    Column("conversion_rate", "Conv. rate", "pct"),
+    Column("cpa", "CPA", "money"),
+)
+CAMPAIGN_TABLE = (
+    Column("campaign_name", "Campaign", "text"),
+    Column("channel", "Channel", "text"),
+    Column("cost", "Cost", "money"),
+    Column("revenue", "Revenue", "money"),
+    Column("roi", "ROI", "pct"),
+    Column("roas", "ROAS", "ratio"),
+)
+SEGMENT_TABLE = (
+    Column("segment", "Segment", "text"),
+    Column("size", "Customers", "count"),
+    Column("share", "Share", "share"),
+    Column("revenue_mean", "Mean revenue", "money"),
+)
+SEGMENT_CHANNEL_TABLE = (
+    Column("segment_name", "Segment", "text"),
+    Column("channel", "Acquisition channel", "text"),
+    Column("customers", "Customers", "count"),
+    Column("revenue", "Revenue", "money"),
+    Column("cost_per_acquired_customer", "Cost per acquired customer", "money"),
+)
+
+
+def _records(frame: pd.DataFrame, columns: tuple[Column, ...]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for record in frame.to_dict("records"):
+        rows.append({c.key: record.get(c.key) for c in columns})
+    return rows
+
+
+def period_text(data: ReportData) -> str:
+    first, last = data.period
+    if first is None or last is None:
+        return "No campaign days in the analysed window"
+    return f"{fmt_date(first)} to {fmt_date(last)}"
+
+
+def top_campaigns(data: ReportData, n: int = TOP_CAMPAIGNS) -> pd.DataFrame:
+    """The ``n`` campaign rows (campaign and channel) with the highest revenue."""
+    frame = data.campaigns
+    if frame.empty:
+        return frame
+    return frame.sort_values(["revenue", "campaign_name"], ascending=[False, True],
+                             na_position="last", kind="mergesort").head(n)
+
+
+def key_metrics(data: ReportData) -> list[Item]:
+    o = data.overall
+    return [
+        Item("Total Cost", o.get("cost"), "money"),
+        Item("Total Revenue", o.get("revenue"), "money"),
+        Item("Total Profit", o.get("profit"), "money"),
+        Item("ROI", o.get("roi"), "pct", "total profit / total cost"),
+        Item("ROAS", o.get("roas"), "ratio", "total revenue / total cost"),
+        Item("Average of per-row ROI", o.get("avg_roi"), "pct",
+             "mean ROI of campaign-days; each day weighs the same (the seed's 'Average ROI')"),
+    ]
+
+
+def activity(data: ReportData) -> list[Item]:
+    o = data.overall
+    return [
+        Item("Campaigns", o.get("campaigns"), "count"),
+        Item("Campaign-days", o.get("campaign_days"), "count"),
+        Item("Impressions", o.get("impressions"), "count"),
+        Item("Clicks", o.get("clicks"), "count"),
+        Item("Conversions", o.get("conversions"), "count"),
+        Item("CTR", o.get("ctr"), "pct", "clicks / impressions"),
+        Item("Conversion rate", o.get("conversion_rate"), "pct", "conversions / clicks"),
+        Item("CPC", o.get("cpc"), "money", "cost / clicks"),
+        Item("CPA", o.get("cpa"), "money", "cost / conversions"),
+    ]
+
+
+def quality(data: ReportData) -> list[Item]:
+    """Data-quality lines: where every raw row went, then flags. Zero quarantine reasons are
+    left out (the total still counts every quarantined row)."""
+    dq = data.data_quality
+    items = [
+        Item("Rows read", dq.get("rows_read"), "count"),
+        Item("Rows kept", dq.get("rows_kept"), "count"),
+        Item("Duplicates removed", dq.get("rows_duplicate"), "count",
+             "same campaign and day; the first loaded row is kept"),
+        Item("Quarantined", dq.get("rows_quarantined"), "count",
+             f"{fmt_pct(dq.get('quarantined_pct'))} of rows read, kept aside with a reason"),
+    ]
+    for reason, count in data.quarantined_by_reason().items():
+        if count:
+            items.append(Item(QUARANTINE_LABELS.get(reason, reason), count, "count", level=1))
+    items += [
+        Item("Outside the window", dq.get("rows_out_of_window"), "count",
+             f"dated before {fmt_date(dq.get('window_start_date'))}"),
+        Item("Every row accounted for", dq.get("is_conserved"), "bool",
+             "read = kept + duplicates + quarantined + outside the window"),
+        Item("Channel imputed", dq.get("channel_imputed"), "count",
+             "missing channel set to the most frequent one"),
+        Item("Impressions imputed", dq.get("impressions_imputed"), "count", "missing, set to 0"),
+        Item("Clicks imputed", dq.get("clicks_imputed"), "count", "missing, set to 0"),
+        Item("Conversions imputed", dq.get("conversions_imputed"), "count", "missing, set to 0"),
+        Item("Unknown channels", dq.get("channel_unknown"), "count", "reported as Other"),
+        Item("Conversions above clicks", dq.get("conversions_above_clicks"), "count",
+             "kept and flagged"),
+        Item("Outlier rows", dq.get("outlier_rows"), "count",
+             "cost or revenue outside 1.5 x IQR; flagged, not removed"),
+        Item("Cost outliers", dq.get("cost_outliers"), "count", level=1),
+        Item("Revenue outliers", dq.get("revenue_outliers"), "count", level=1),
+        Item("Completeness", dq.get("completeness_pct"), "pct", "non-missing raw values"),
+        Item("Customers read", dq.get("customers_read"), "count"),
+        Item("Customers kept", dq.get("customers_kept"), "count"),
+    ]
+    return items
+
+
+def segments(summary: SegmentSummary | None) -> SegmentsContent | None:
+    if summary is None:
+        return None
+    profiles = summary.profiles.sort_values("segment_id", kind="mergesort")
+    rows = []
+    for record in profiles.to_dict("records"):
+        rows.append({
+            "segment": f"{int(record['segment_id'])}: {record['segment_name']}",
+            "size": record.get("size"),
+            "share": record.get("share"),
+            "revenue_mean": record.get("revenue_mean"),
+        })
+    by_channel = None
+    if summary.by_channel is not None and not summary.by_channel.empty:
+        by_channel = Table(SEGMENT_CHANNEL_TABLE,
+                           _records(summary.by_channel, SEGMENT_CHANNEL_TABLE))
+    return SegmentsContent(
+        chosen_k=summary.chosen_k,
+        reason=summary.reason,
+        n_customers=summary.n_customers,
+        features=summary.features,
+        table=Table(SEGMENT_TABLE, rows),
+        by_channel=by_channel,
+    )
+
+
+def build_content(data: ReportData) -> ReportContent:
+    """Everything a report shows, in order, as raw values with their kinds."""
+    generated = data.generated_at
+    run_text = (f"As of {fmt_date(data.as_of)} · run {data.run_id} · "
+                f"generated {fmt_datetime(generated) if isinstance(generated, dt.datetime) else generated}"
+                f" · {data.target}")
+    return ReportContent(
+        title=TITLE,
+        currency=data.currency,
+        period_text=period_text(data),
+        run_text=run_text,
+        headlines=headline_sentences(data),
+        key_metrics=key_metrics(data),
+        activity=activity(data),
+        channels=Table(CHANNEL_TABLE, _records(data.channels, CHANNEL_TABLE)),
+        top_campaigns=Table(CAMPAIGN_TABLE, _records(top_campaigns(data), CAMPAIGN_TABLE)),
+        quality=quality(data),
+        segments=segments(data.segments),
+        meta={"run_id": data.run_id, "as_of": fmt_date(data.as_of), "target": data.target},
+    )
+
+
+__all__ = [
+    "CAMPAIGN_TABLE", "CHANNEL_TABLE", "SEGMENT_TABLE", "Column", "Item", "ReportContent",
+    "SegmentsContent", "TITLE", "Table", "build_content", "period_text",
+    "top_campaigns",
+]

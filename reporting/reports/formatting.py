@@ -1,0 +1,119 @@
+"""Number and date formatting shared by the PDF and HTML reports.
+
+Every value the reports show goes through these functions, so both formats read the same and a
+missing ratio (a zero denominator gives NULL in the marts, None or NaN here) always reads
+``n/a``, never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+NA = "n/a"
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, pandas NA/NaT: anything that is not a number or date to show."""
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes, dt.date)):
+        return False
+    try:
+        return bool(value != value)  # NaN, pd.NA and NaT are not equal to themselves
+    except (TypeError, ValueError):
+        # pd.NA raises on bool(); it is missing all the same
+        return True
+
+
+def _number(value: Any) -> float | None:
+    if is_missing(value):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def fmt_money(value: Any, currency: str) -> str:
+    """``Rs. 1,234.50``: currency label, thousands separators, two decimals."""
+    number = _number(value)
+    return NA if number is None else f"{currency} {number:,.2f}"
+
+
+def fmt_pct(value: Any) -> str:
+    """A value already in percent: ``12.34%``."""
+    number = _number(value)
+    return NA if number is None else f"{number:,.2f}%"
+
+
+def fmt_share(value: Any) -> str:
+    """A fraction 0-1 shown as a percentage: 0.1963 -> ``19.63%``."""
+    number = _number(value)
+    return NA if number is None else fmt_pct(number * 100.0)
+
+
+def fmt_ratio(value: Any) -> str:
+    """A multiple such as ROAS: ``4.65x``."""
+    number = _number(value)
+    return NA if number is None else f"{number:,.2f}x"
+
+
+def fmt_count(value: Any) -> str:
+    """A count: ``12,345``."""
+    number = _number(value)
+    return NA if number is None else f"{round(number):,}"
+
+
+def fmt_number(value: Any, decimals: int = 2) -> str:
+    number = _number(value)
+    return NA if number is None else f"{number:,.{decimals}f}"
+
+
+def fmt_date(value: Any) -> str:
+    """ISO date (``2026-06-30``), ``n/a`` when missing."""
+    if is_missing(value):
+        return NA
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def fmt_datetime(value: dt.datetime) -> str:
+    """``2026-06-30 14:05 UTC`` (naive datetimes are shown as they are)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_text(value: Any) -> str:
+    return NA if is_missing(value) else str(value)
+
+
+FORMATTERS = {
+    "pct": fmt_pct,
+    "share": fmt_share,
+    "ratio": fmt_ratio,
+    "count": fmt_count,
+    "number": fmt_number,
+    "date": fmt_date,
+    "text": fmt_text,
+}
+"""Value kind -> formatter, for every kind except ``money`` (which needs the currency)."""
+
+
+def fmt_value(value: Any, kind: str, currency: str) -> str:
+    """Format ``value`` by its kind: money, pct, share, ratio, count, number, date, text, bool."""
+    if kind == "money":
+        return fmt_money(value, currency)
+    if kind == "bool":
+        return NA if is_missing(value) else ("yes" if value else "no")
+    try:
+        return FORMATTERS[kind](value)
+    except KeyError:
+        raise ValueError(f"unknown value kind {kind!r}") from None
