@@ -17,6 +17,13 @@ def invoke(*args: str, env: dict[str, str] | None = None):
     return runner.invoke(app, list(args), env=env)
 
 
+def assert_one_line_error(result) -> None:
+    """Exactly one error line, and no traceback."""
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert "Traceback" not in result.output
+
+
 def test_help_lists_every_command():
     result = invoke("--help")
     assert result.exit_code == 0
@@ -59,7 +66,7 @@ def test_sample_data_refuses_to_replace_a_users_table(tmp_path):
     result = invoke("sample-data", "--rows", "100", "--duckdb-path", str(db))
     assert result.exit_code == 4
     assert "not created by mca" in result.output and "--force" in result.output
-    assert len(result.output.strip().splitlines()) == 1
+    assert_one_line_error(result)
     con = duckdb.connect(str(db))
     assert con.execute("select * from mca_raw.campaigns").fetchall() == [(1, "mine")]
     assert con.execute("select count(*) from duckdb_tables() where table_name = 'customers'").fetchone() == (0,)
@@ -80,7 +87,7 @@ def test_build_names_a_missing_raw_column_before_running_dbt(tmp_path):
     result = invoke("build", "--duckdb-path", str(db))
     assert result.exit_code == 3
     assert "mca_raw.campaigns lacks required column(s): conversions" in result.output
-    assert len(result.output.strip().splitlines()) == 1
+    assert_one_line_error(result)
 
 
 def test_build_without_raw_tables_says_what_to_do(tmp_path):
