@@ -204,6 +204,8 @@ def _print_segments(run: Any) -> None:
     console = Console(width=120)
     console.print(table)
     console.print(f"why: {result.reason}")
+    if run.skipped_features:
+        console.print("left out (no values in the data): " + ", ".join(run.skipped_features))
     console.print(f"wrote {run.rows_written:,} rows to customer_segments; charts: "
                   + ", ".join(str(p) for p in run.charts.values()))
 

@@ -38,6 +38,7 @@ class SegmentRun:
     rows_written: int
     charts: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    skipped_features: tuple[str, ...] = ()
 
 
 def read_customer_features(wh: Warehouse, feature_set: str = "behavioural") -> pd.DataFrame:
@@ -108,7 +109,9 @@ def run_segmentation(
     t0 = time.perf_counter()
     frame = read_customer_features(wh, feature_set)
     seconds["read"] = time.perf_counter() - t0
-    features = FEATURE_SETS[feature_set][1]
+    features, empty = usable_features(frame, FEATURE_SETS[feature_set][1])
+    if empty:
+        log.warning("features with no values are left out of segmentation: %s", ", ".join(empty))
     t0 = time.perf_counter()
     try:
         result = segment_customers(frame, features, k=k, k_range=k_range, random_state=random_state)
@@ -128,4 +131,21 @@ def run_segmentation(
         seconds["charts"] = time.perf_counter() - t0
     log.info("segmented %d customers into %d segments (%s)", result.n_customers, result.chosen_k, result.reason)
     return SegmentRun(result=result, summary=summarize(result, by_channel), run_id=run_id,
-                      rows_read=len(frame), rows_written=written, charts=charts, seconds=seconds)
+                      rows_read=len(frame), rows_written=written, charts=charts, seconds=seconds,
+                      skipped_features=empty)
+
+
+def usable_features(frame: pd.DataFrame, features: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a feature set into features with at least one value and features with none.
+
+    A source that does not track a feature at all (a CRM export without session data) should
+    still segment on what it has; the features left out are reported. With no values at all, or
+    no rows, the segmentation library's own clear error applies.
+    """
+    if frame.empty:
+        return tuple(features), ()
+    empty = tuple(f for f in features if frame[f].isna().all())
+    kept = tuple(f for f in features if f not in empty)
+    if not kept:
+        raise DataError("every feature is entirely null: " + ", ".join(features) + "; nothing to segment on")
+    return kept, empty

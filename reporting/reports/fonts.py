@@ -1,0 +1,183 @@
+"""Fonts for the PDF (reportlab) and the charts (matplotlib), with a fallback for CJK text.
+
+Names in the data (campaigns, channels, segments) can be in any script. The PDF uses DejaVu Sans
+(found on the system, else the copy matplotlib ships) for Latin, Greek and Cyrillic text, and a
+TrueType CJK font when one is installed (Droid Sans Fallback, Debian package
+``fonts-droid-fallback``; WenQuanYi and others are tried too) for the characters DejaVu lacks.
+Without any TrueType font it falls back to Helvetica. A character that no registered font has
+(emoji, for instance) is replaced by U+FFFD (or ``?``), never passed through to fail the build.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+log = logging.getLogger(__name__)
+
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+LATIN_FONTS = (
+    ("truetype/dejavu/DejaVuSans.ttf", "truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ("TTF/DejaVuSans.ttf", "TTF/DejaVuSans-Bold.ttf"),
+    ("dejavu/DejaVuSans.ttf", "dejavu/DejaVuSans-Bold.ttf"),
+)
+CJK_FONTS = (
+    # (path under a font dir, TTC sub-font index). Only TrueType outlines: reportlab cannot embed
+    # CFF-based OpenType such as Noto Sans CJK.
+    ("truetype/droid/DroidSansFallbackFull.ttf", 0),
+    ("truetype/droid/DroidSansFallback.ttf", 0),
+    ("truetype/wqy/wqy-microhei.ttc", 0),
+    ("truetype/wqy/wqy-zenhei.ttc", 0),
+    ("truetype/arphic/uming.ttc", 0),
+    ("truetype/unfonts-core/UnDotum.ttf", 0),
+)
+REGULAR, BOLD, FALLBACK = "MCA-Sans", "MCA-Sans-Bold", "MCA-CJK"
+REPLACEMENT = "\ufffd"
+
+
+@dataclass(frozen=True)
+class PdfFonts:
+    """Registered reportlab font names and what each can draw."""
+
+    regular: str
+    bold: str
+    fallback: str | None
+    regular_chars: frozenset[int] | None  # None: a standard font (Latin-1 / cp1252 only)
+    fallback_chars: frozenset[int]
+    replacement: str
+
+    def base_has(self, char: str) -> bool:
+        if self.regular_chars is None:
+            try:
+                char.encode("cp1252")
+            except UnicodeEncodeError:
+                return False
+            return True
+        return ord(char) in self.regular_chars
+
+    def markup(self, text: object) -> str:
+        """``text`` as reportlab Paragraph markup: XML-escaped, CJK runs wrapped in the fallback
+        font, characters no font has replaced (format characters such as ZWJ dropped)."""
+        runs: list[tuple[bool, list[str]]] = []
+        for char in str(text):
+            if char in "\r\n\t":
+                char = " "
+            if self.base_has(char):
+                in_fallback = False
+            elif self.fallback and ord(char) in self.fallback_chars:
+                in_fallback = True
+            elif unicodedata.category(char) in {"Cf", "Mn", "Me", "Cc"}:
+                continue
+            else:
+                char, in_fallback = self.replacement, False
+            if runs and runs[-1][0] == in_fallback:
+                runs[-1][1].append(char)
+            else:
+                runs.append((in_fallback, [char]))
+        parts = []
+        for in_fallback, chars in runs:
+            piece = escape("".join(chars))
+            parts.append(f'<font name="{self.fallback}">{piece}</font>' if in_fallback else piece)
+        return "".join(parts)
+
+
+def _find(relative: str, dirs: Iterable[Path]) -> Path | None:
+    for base in dirs:
+        candidate = base / relative
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _matplotlib_dejavu() -> tuple[Path, Path] | None:
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+    return (regular, bold) if regular.is_file() and bold.is_file() else None
+
+
+def latin_font_files(dirs: Iterable[Path] = FONT_DIRS) -> tuple[Path, Path] | None:
+    """DejaVu Sans regular and bold: from the system, else matplotlib's copy."""
+    dirs = tuple(dirs)
+    for regular, bold in LATIN_FONTS:
+        found_regular, found_bold = _find(regular, dirs), _find(bold, dirs)
+        if found_regular and found_bold:
+            return found_regular, found_bold
+    return _matplotlib_dejavu()
+
+
+def cjk_font_file(dirs: Iterable[Path] = FONT_DIRS) -> tuple[Path, int] | None:
+    """The first installed TrueType font with CJK coverage, with its TTC sub-font index."""
+    dirs = tuple(dirs)
+    for relative, index in CJK_FONTS:
+        found = _find(relative, dirs)
+        if found:
+            return found, index
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def pdf_fonts() -> PdfFonts:
+    """Register the fonts with reportlab once per process and describe them."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    regular, bold, regular_chars = "Helvetica", "Helvetica-Bold", None
+    replacement = "?"
+    latin = latin_font_files()
+    if latin:
+        try:
+            regular_font = TTFont(REGULAR, str(latin[0]))
+            pdfmetrics.registerFont(regular_font)
+            pdfmetrics.registerFont(TTFont(BOLD, str(latin[1])))
+            pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD,
+                                          italic=REGULAR, boldItalic=BOLD)
+            regular, bold = REGULAR, BOLD
+            regular_chars = frozenset(regular_font.face.charToGlyph)
+            if ord(REPLACEMENT) in regular_chars:
+                replacement = REPLACEMENT
+        except (TTFError, OSError) as exc:
+            log.warning("cannot use %s (%s); falling back to Helvetica", latin[0], exc)
+    else:
+        log.warning("DejaVu Sans not found; the PDF uses Helvetica (Latin-1 only)")
+    fallback, fallback_chars = None, frozenset()
+    cjk = cjk_font_file()
+    if cjk:
+        try:
+            font = TTFont(FALLBACK, str(cjk[0]), subfontIndex=cjk[1])
+            pdfmetrics.registerFont(font)
+            fallback, fallback_chars = FALLBACK, frozenset(font.face.charToGlyph)
+            log.debug("CJK fallback font: %s", cjk[0])
+        except (TTFError, OSError) as exc:
+            log.warning("cannot use %s (%s); CJK text will be replaced", cjk[0], exc)
+    else:
+        log.warning(
+            "no TrueType CJK font found (e.g. Debian package fonts-droid-fallback); "
+            "CJK characters in names are replaced by %r in the PDF", replacement,
+        )
+    return PdfFonts(regular=regular, bold=bold, fallback=fallback, regular_chars=regular_chars,
+                    fallback_chars=fallback_chars, replacement=replacement)
+
+
+@functools.lru_cache(maxsize=1)
+def matplotlib_font_family() -> tuple[str, ...]:
+    """Font family list for chart text: DejaVu Sans, then the CJK font when installed
+    (matplotlib falls back glyph by glyph along the list)."""
+    from matplotlib import font_manager
+
+    family = ["DejaVu Sans"]
+    cjk = cjk_font_file()
+    if cjk:
+        try:
+            font_manager.fontManager.addfont(str(cjk[0]))
+            name = font_manager.FontProperties(fname=str(cjk[0])).get_name()
+            family.append(name)
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("matplotlib cannot use %s: %s", cjk[0], exc)
+    return tuple(family)
