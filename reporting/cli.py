@@ -15,7 +15,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from reporting import pipeline
+from reporting import pipeline, runner
+from reporting.runner import ReportFormat
 from reporting.errors import McaError
 from reporting.settings import Settings, Target, resolve_settings
 
@@ -208,6 +209,88 @@ def _print_segments(run: Any) -> None:
         console.print("left out (no values in the data): " + ", ".join(run.skipped_features))
     console.print(f"wrote {run.rows_written:,} rows to customer_segments; charts: "
                   + ", ".join(str(p) for p in run.charts.values()))
+
+
+CurrencyOpt = Annotated[str, typer.Option("--currency", help="Currency label in reports.")]
+ForceOutOpt = Annotated[bool, typer.Option("--force", help="Write into an --out folder that has files mca did not create.")]
+
+
+@app.command("report")
+@handle_errors
+def report(
+    formats: Annotated[list[ReportFormat] | None, typer.Option("--format", "-f", help="Report to write; repeat for several.")] = None,
+    out: OutOpt = Path("outputs"),
+    as_of: AsOfOpt = None,
+    currency: CurrencyOpt = "Rs.",
+    force: ForceOutOpt = False,
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Write reports from the marts as they are: PDF executive summary, HTML report and/or
+    the Power BI export (default: all). Uses the latest segmentation, if any.
+
+    Outputs replace the previous ones only when all are complete.
+    """
+    settings = _settings(target, duckdb_path)
+    outcome = runner.report_only(settings, out=out, formats=runner.expand_formats(formats or []),
+                                 as_of=_as_date(as_of), currency=currency, force=force)
+    _print_outputs(outcome)
+
+
+@app.command("run")
+@handle_errors
+def run(
+    out: OutOpt = Path("outputs"),
+    as_of: AsOfOpt = None,
+    currency: CurrencyOpt = "Rs.",
+    k: Annotated[int | None, typer.Option("--k", min=1, help="Force this many customer segments.")] = None,
+    skip_segments: Annotated[bool, typer.Option("--skip-segments", help="Do not segment customers.")] = False,
+    force: ForceOutOpt = False,
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The whole job: dbt build, customer segmentation, then every report (PDF, HTML, Power BI)
+    and a run manifest in OUT/runs/.
+
+    A failed stage stops the run with a one-line reason and a non-zero exit; the previous
+    reports stay in place.
+    """
+    settings = _settings(target, duckdb_path)
+    typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
+    outcome = runner.run_all(settings, out=out, as_of=_as_date(as_of), currency=currency, k=k,
+                             skip_segments=skip_segments, force=force, on_stage=_stage_progress,
+                             quiet_dbt=not verbose)
+    dq = outcome.manifest.data_quality
+    typer.echo(
+        f"rows read {dq.get('rows_read', 0):,}, kept {dq.get('rows_kept', 0):,}, "
+        f"duplicates {dq.get('rows_duplicate', 0):,}, quarantined {dq.get('rows_quarantined', 0):,}, "
+        f"out of window {dq.get('rows_out_of_window', 0):,}"
+    )
+    if outcome.manifest.segmentation:
+        seg = outcome.manifest.segmentation
+        typer.echo(f"segments: {seg['chosen_k']} ({seg['reason']})")
+    _print_outputs(outcome)
+
+
+_STAGE_NAMES = {"build": "dbt build", "segment": "segmentation", "reports": "reports", "publish": "publish"}
+
+
+def _stage_progress(name: str, status: str, seconds: float) -> None:
+    label = _STAGE_NAMES.get(name, name)
+    if status == "start":
+        typer.echo(f"  {label} ...", err=True)
+    elif status == "ok":
+        typer.echo(f"  {label} ok ({seconds:.1f}s)", err=True)
+    else:
+        typer.echo(f"  {label} {status}", err=True)
+
+
+def _print_outputs(outcome: runner.RunOutcome) -> None:
+    for path in outcome.published:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"manifest {outcome.manifest_path}")
 
 
 @app.command("docs")

@@ -69,6 +69,8 @@ class SegmentSummary:
     features: tuple[str, ...]
     n_customers: int
     by_channel: pd.DataFrame = field(default_factory=pd.DataFrame)
+    was_k_forced: bool = False
+    run_id: str = ""
 
 
 @dataclass

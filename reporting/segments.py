@@ -3,6 +3,8 @@ library, write the assignments back as ``customer_segments`` and summarise them 
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -70,6 +72,62 @@ def write_segments(wh: Warehouse, result: SegmentationResult, run_id: str) -> in
                             comment=f"{MCA_TABLE_MARKER} segment", primary_key="customer_id")
 
 
+RUNS_TABLE = "segment_runs"
+
+
+def save_run_summary(wh: Warehouse, summary: SegmentSummary) -> None:
+    """Append the run's summary (k, reason, profiles, scores) to segment_runs, so reports
+    written later, by another process, show the same segments without re-running them."""
+    schema = wh.settings.schema
+    text = "varchar" if wh.is_duckdb else "longtext"
+    if not wh.table_exists(schema, RUNS_TABLE):
+        wh.ensure_schema(schema)
+        wh.execute(
+            f"create table {wh.relation(schema, RUNS_TABLE)} ("
+            f"run_id varchar{'' if wh.is_duckdb else '(64)'} not null primary key, "
+            f"created_at {text} not null, chosen_k integer not null, was_k_forced integer not null, "
+            f"n_customers bigint not null, reason {text} not null, features {text} not null, "
+            f"profiles_json {text} not null, scores_json {text} not null)"
+            + ("" if wh.is_duckdb else f" default charset=utf8mb4 comment='{MCA_TABLE_MARKER} segment'")
+        )
+        if wh.is_duckdb:
+            wh.execute(f"comment on table {wh.relation(schema, RUNS_TABLE)} is '{MCA_TABLE_MARKER} segment'")
+    marker = "?" if wh.is_duckdb else "%s"
+    wh.execute(
+        f"insert into {wh.relation(schema, RUNS_TABLE)} values ({', '.join([marker] * 9)})",
+        [summary.run_id, pd.Timestamp.now(tz="UTC").isoformat(), summary.chosen_k,
+         int(summary.was_k_forced), summary.n_customers, summary.reason,
+         json.dumps(list(summary.features)), summary.profiles.to_json(orient="split", index=False),
+         summary.scores.to_json(orient="split", index=False)],
+    )
+
+
+def load_latest_summary(wh: Warehouse) -> SegmentSummary | None:
+    """The summary of the run whose assignments are in customer_segments, or None."""
+    schema = wh.settings.schema
+    if not wh.table_exists(schema, RUNS_TABLE) or not wh.table_exists(schema, SEGMENTS_TABLE):
+        return None
+    current = wh.scalar(f"select max(run_id) from {wh.relation(schema, SEGMENTS_TABLE)}")
+    if current is None:
+        return None
+    marker = "?" if wh.is_duckdb else "%s"
+    rows = wh.query(f"select * from {wh.relation(schema, RUNS_TABLE)} where run_id = {marker}", [current])
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return SegmentSummary(
+        profiles=pd.read_json(io.StringIO(str(row["profiles_json"])), orient="split"),
+        scores=pd.read_json(io.StringIO(str(row["scores_json"])), orient="split"),
+        chosen_k=int(row["chosen_k"]),
+        reason=str(row["reason"]),
+        features=tuple(json.loads(str(row["features"]))),
+        n_customers=int(row["n_customers"]),
+        by_channel=read_segment_channels(wh),
+        was_k_forced=bool(int(row["was_k_forced"])),
+        run_id=str(row["run_id"]),
+    )
+
+
 def read_segment_channels(wh: Warehouse) -> pd.DataFrame:
     """rpt_segment_channel (a view over customer_segments), empty when it does not exist yet."""
     if not wh.table_exists(wh.settings.schema, "rpt_segment_channel"):
@@ -80,9 +138,12 @@ def read_segment_channels(wh: Warehouse) -> pd.DataFrame:
     return frame
 
 
-def summarize(result: SegmentationResult, by_channel: pd.DataFrame | None = None) -> SegmentSummary:
+def summarize(result: SegmentationResult, by_channel: pd.DataFrame | None = None,
+              run_id: str = "") -> SegmentSummary:
     """The part of a segmentation result the reports show."""
     return SegmentSummary(
+        was_k_forced=bool(result.was_k_forced),
+        run_id=run_id,
         profiles=result.profiles.copy(),
         scores=result.scores.copy(),
         chosen_k=int(result.chosen_k),
@@ -121,6 +182,7 @@ def run_segmentation(
     written = 0
     if write_back:
         t0 = time.perf_counter()
+        save_run_summary(wh, summarize(result, run_id=run_id))
         written = write_segments(wh, result, run_id)
         seconds["write"] = time.perf_counter() - t0
     by_channel = read_segment_channels(wh) if write_back else None
@@ -130,7 +192,7 @@ def run_segmentation(
         charts = save_charts(result, charts_dir)
         seconds["charts"] = time.perf_counter() - t0
     log.info("segmented %d customers into %d segments (%s)", result.n_customers, result.chosen_k, result.reason)
-    return SegmentRun(result=result, summary=summarize(result, by_channel), run_id=run_id,
+    return SegmentRun(result=result, summary=summarize(result, by_channel, run_id), run_id=run_id,
                       rows_read=len(frame), rows_written=written, charts=charts, seconds=seconds,
                       skipped_features=empty)
 

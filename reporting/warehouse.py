@@ -172,6 +172,30 @@ class Warehouse:
             rows = cur.fetchall()
         return pd.DataFrame.from_records(list(rows), columns=columns)
 
+    def iter_query(self, sql: str, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """Run a query and yield its rows in DataFrames of at most ``chunk_rows`` rows, so a
+        large mart can be exported with flat memory."""
+        self.connect()
+        if self.is_duckdb:
+            cursor = self._conn.execute(sql)
+            columns = [d[0] for d in cursor.description]
+            while True:
+                rows = cursor.fetchmany(chunk_rows)
+                if not rows:
+                    break
+                yield pd.DataFrame.from_records(rows, columns=columns)
+            return
+        import pymysql.cursors
+
+        with self._conn.cursor(pymysql.cursors.SSCursor) as cur:
+            cur.execute(sql)
+            columns = [d[0] for d in cur.description]
+            while True:
+                rows = cur.fetchmany(chunk_rows)
+                if not rows:
+                    break
+                yield pd.DataFrame.from_records(list(rows), columns=columns)
+
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         frame = self.query(sql, params)
         return None if frame.empty else frame.iat[0, 0]

@@ -47,6 +47,24 @@ CHART_TITLES: dict[str, str] = {
     "ctr_conversion_by_channel": "CTR and conversion rate by channel",
 }
 
+CHART_CAPTIONS: dict[str, str] = {
+    "revenue_trend": "Thin lines: daily totals; bold lines: 7-day rolling means.",
+    "cost_vs_revenue_by_channel": "Channels in ROI rank order, best first.",
+    "roi_distribution": "ROI of each campaign on each channel over the period; dashed line: "
+                        "the overall ROI (total profit / total cost).",
+    "roi_by_channel": "Each dot is a campaign on that channel; boxes span the middle half, the "
+                      "red line is the median.",
+    "ctr_conversion_by_channel": "CTR = clicks / impressions; conversion rate = conversions / "
+                                 "clicks; n/a when the denominator is zero.",
+}
+
+SEGMENT_CHART_CAPTIONS: dict[str, str] = {
+    "k_selection": "Inertia and silhouette for each k tried; the circle marks the chosen k.",
+    "sizes": "Customers per segment.",
+    "profiles": "Feature means per segment, in standard deviations from all customers' mean.",
+}
+"""Captions for :func:`segmentation.save_charts`' keys, shown under the segment charts."""
+
 DPI = 130
 COST_COLOR = "#E67E22"
 REVENUE_COLOR = "#2E86C1"
@@ -57,9 +75,11 @@ TAIL_IQR_MULTIPLIER = 3.0
 edge and counted in a note."""
 
 
-def _style() -> dict[str, object]:
+def _style(data: ReportData) -> dict[str, object]:
+    names = [data.currency, *data.channels["channel"].astype(str),
+             *data.campaigns["channel"].astype(str)]
     return {
-        "font.family": list(matplotlib_font_family()),
+        "font.family": matplotlib_font_family(names),
         "font.size": 10,
         "axes.titlesize": 12,
         "axes.titleweight": "bold",
@@ -222,7 +242,7 @@ def plot_roi_distribution(data: ReportData) -> Figure:
     ax.xaxis.set_major_formatter(percent_formatter())
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("ROI (profit / cost)")
-    ax.set_ylabel("Campaigns (per channel)")
+    ax.set_ylabel("Campaign-channel pairs")
     ax.set_title(f"{title} ({roi.size:,} campaign-channel pairs)")
     ax.legend(loc="upper right")
     note = _tail_note(below, above, low, high)
@@ -321,7 +341,7 @@ def render_charts(data: ReportData, out_dir: Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    with matplotlib.rc_context(_style()):
+    with matplotlib.rc_context(_style(data)):
         for key, build in BUILDERS.items():
             path = out_dir / CHART_FILES[key]
             figure = build(data)

@@ -166,18 +166,27 @@ def pdf_fonts() -> PdfFonts:
 
 
 @functools.lru_cache(maxsize=1)
-def matplotlib_font_family() -> tuple[str, ...]:
-    """Font family list for chart text: DejaVu Sans, then the CJK font when installed
-    (matplotlib falls back glyph by glyph along the list)."""
-    from matplotlib import font_manager
+def _matplotlib_fonts() -> tuple[frozenset[int], str | None]:
+    """Characters matplotlib's DejaVu Sans has, and the family name of the CJK font (added to
+    matplotlib's font list) when one is installed."""
+    from matplotlib import font_manager, ft2font
 
-    family = ["DejaVu Sans"]
+    dejavu = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    chars = frozenset(ft2font.FT2Font(dejavu).get_charmap())
     cjk = cjk_font_file()
-    if cjk:
-        try:
-            font_manager.fontManager.addfont(str(cjk[0]))
-            name = font_manager.FontProperties(fname=str(cjk[0])).get_name()
-            family.append(name)
-        except (OSError, RuntimeError, ValueError) as exc:
-            log.warning("matplotlib cannot use %s: %s", cjk[0], exc)
-    return tuple(family)
+    if cjk is None:
+        return chars, None
+    try:
+        font_manager.fontManager.addfont(str(cjk[0]))
+        return chars, font_manager.FontProperties(fname=str(cjk[0])).get_name()
+    except (OSError, RuntimeError, ValueError) as exc:
+        log.warning("matplotlib cannot use %s: %s", cjk[0], exc)
+        return chars, None
+
+
+def matplotlib_font_family(texts: Iterable[str] = ()) -> list[str]:
+    """Font family list for chart text: DejaVu Sans, plus the CJK font (matplotlib falls back
+    glyph by glyph along the list) only when some of ``texts`` needs it."""
+    chars, cjk_family = _matplotlib_fonts()
+    needs_fallback = any(ord(c) not in chars for text in texts for c in str(text))
+    return ["DejaVu Sans", cjk_family] if needs_fallback and cjk_family else ["DejaVu Sans"]

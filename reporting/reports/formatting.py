@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 NA = "n/a"
@@ -93,6 +94,14 @@ def fmt_datetime(value: dt.datetime) -> str:
 
 def fmt_text(value: Any) -> str:
     return NA if is_missing(value) else str(value)
+
+
+def glue_currency(text: str, currency: str) -> str:
+    """Join the currency label to the amount after it with a no-break space, so a sentence never
+    wraps between ``Rs.`` and its number."""
+    if not currency:
+        return text
+    return re.sub(re.escape(currency) + r" (?=[-\d])", currency + "\u00a0", text)
 
 
 FORMATTERS = {

@@ -1,0 +1,106 @@
+"""The executive summary as one self-contained HTML file (Jinja2, autoescaped).
+
+Charts are inlined as base64 ``data:`` URIs and the CSS is inline, so the file makes no request
+of any kind and can be mailed or archived as is. Text from the data is escaped by Jinja's
+autoescape; numbers go through the filters registered here (the same formatters as the PDF).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from reporting.report_data import ReportData
+from reporting.reports.charts import CHART_CAPTIONS, CHART_TITLES, SEGMENT_CHART_CAPTIONS
+from reporting.reports.content import build_content
+from reporting.reports.formatting import (
+    fmt_count,
+    fmt_money,
+    fmt_pct,
+    fmt_ratio,
+    fmt_share,
+    fmt_text,
+    fmt_value,
+    glue_currency,
+)
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "report.html.j2"
+MIME_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".svg": "image/svg+xml", ".webp": "image/webp"}
+SEGMENT_CHART_TITLES = {
+    "k_selection": "Choosing the number of segments",
+    "sizes": "Segment sizes",
+    "profiles": "Segment profiles",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja environment: the package's templates folder, autoescape on, strict undefined,
+    and the number filters ``money(currency)``, ``pct``, ``share``, ``ratio``, ``count``, ``na``
+    and ``fmt(kind, currency)`` (each renders None/NaN as ``n/a``)."""
+    env = Environment(
+        loader=PackageLoader("reporting", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "j2"),
+                                     default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update({
+        "money": fmt_money,
+        "pct": fmt_pct,
+        "share": fmt_share,
+        "ratio": fmt_ratio,
+        "count": fmt_count,
+        "na": fmt_text,
+        "fmt": fmt_value,
+        "glue_currency": glue_currency,
+    })
+    return env
+
+
+def data_uri(path: Path) -> str:
+    """The file as a base64 ``data:`` URI (PNG unless the suffix says otherwise)."""
+    path = Path(path)
+    mime = MIME_TYPES.get(path.suffix.lower(), "image/png")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _figures(charts: dict[str, Path] | None, titles: dict[str, str],
+             captions: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"key": key, "title": titles.get(key, key.replace("_", " ").capitalize()),
+         "caption": captions.get(key, ""), "src": data_uri(path)}
+        for key, path in (charts or {}).items()
+    ]
+
+
+def render_html(data: ReportData, charts: dict[str, Path],
+                segment_charts: dict[str, Path] | None = None) -> str:
+    """The report as an HTML string."""
+    content = build_content(data)
+    return environment().get_template(TEMPLATE).render(
+        c=content,
+        currency=data.currency,
+        charts=_figures(charts, CHART_TITLES, CHART_CAPTIONS),
+        segment_charts=_figures(segment_charts, SEGMENT_CHART_TITLES, SEGMENT_CHART_CAPTIONS),
+    )
+
+
+def write_html(data: ReportData, charts: dict[str, Path], path: Path,
+               segment_charts: dict[str, Path] | None = None) -> Path:
+    """Write the self-contained HTML report to ``path`` (parent folders created), return it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(data, charts, segment_charts), encoding="utf-8")
+    log.info("wrote %s", path)
+    return path

@@ -1,0 +1,342 @@
+"""The executive summary as a PDF, laid out with reportlab's platypus.
+
+Every piece of text that comes from the data (campaign, channel and segment names, the run id)
+goes through :meth:`PdfFonts.markup`, which XML-escapes it for Paragraph markup and switches
+to a CJK font for the characters the Latin font lacks, so names such as
+``<script>alert(1)</script> & "Q4" 日本`` print as text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from reporting.report_data import ReportData
+from reporting.reports.charts import CHART_CAPTIONS, SEGMENT_CHART_CAPTIONS
+from reporting.reports.content import Column, Item, ReportContent, build_content
+from reporting.reports.content import Table as ContentTable
+from reporting.reports.fonts import PdfFonts, pdf_fonts
+from reporting.reports.formatting import fmt_value, glue_currency
+
+log = logging.getLogger(__name__)
+
+PAGE = A4
+MARGIN = 15 * mm
+FRAME_WIDTH = PAGE[0] - 2 * MARGIN
+MAX_CHART_HEIGHT = 105 * mm
+INK = colors.HexColor("#2C3E50")
+HEADER_BG = colors.HexColor("#3498DB")
+ZEBRA = colors.HexColor("#F4F6F7")
+RULE = colors.HexColor("#D5D8DC")
+MUTED = colors.HexColor("#6C7A89")
+CALLOUT_BG = colors.HexColor("#EBF5FB")
+CELL_PAD = 4
+
+
+class _Styles:
+    def __init__(self, fonts: PdfFonts) -> None:
+        regular, bold = fonts.regular, fonts.bold
+        self.title = ParagraphStyle("title", fontName=bold, fontSize=22, leading=27,
+                                    textColor=INK, alignment=TA_CENTER, spaceAfter=4)
+        self.subtitle = ParagraphStyle("subtitle", fontName=regular, fontSize=10, leading=13,
+                                       textColor=INK, alignment=TA_CENTER)
+        self.meta = ParagraphStyle("meta", fontName=regular, fontSize=8, leading=10,
+                                   textColor=MUTED, alignment=TA_CENTER)
+        self.h2 = ParagraphStyle("h2", fontName=bold, fontSize=14, leading=18, textColor=INK,
+                                 spaceBefore=10, spaceAfter=6)
+        self.h3 = ParagraphStyle("h3", fontName=bold, fontSize=10.5, leading=13, textColor=INK,
+                                 spaceBefore=6, spaceAfter=3)
+        self.body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=12.5,
+                                   textColor=colors.black)
+        self.headline = ParagraphStyle("headline", parent=self.body, fontSize=10, leading=13.5,
+                                       leftIndent=10, bulletIndent=0, spaceAfter=3)
+        self.small = ParagraphStyle("small", fontName=regular, fontSize=7.5, leading=9.5,
+                                    textColor=MUTED)
+        self.caption = ParagraphStyle("caption", parent=self.small, alignment=TA_CENTER,
+                                      spaceAfter=8)
+        self.fonts = fonts
+
+    def cell(self, size: float, align: int = TA_LEFT, bold: bool = False,
+             color: colors.Color = colors.black, indent: float = 0) -> ParagraphStyle:
+        return ParagraphStyle(
+            f"cell-{size}-{align}-{bold}-{indent}", fontName=self.fonts.bold if bold else
+            self.fonts.regular, fontSize=size, leading=size * 1.25, alignment=align,
+            textColor=color, leftIndent=indent,
+        )
+
+
+def _text_width(text: str, fonts: PdfFonts, font: str, size: float) -> float:
+    """Width of ``text`` in points, counting characters the base font lacks as 1 em."""
+    base = "".join(c for c in text if fonts.base_has(c))
+    return pdfmetrics.stringWidth(base, font, size) + size * (len(text) - len(base))
+
+
+def _column_widths(header: Sequence[str], body: Sequence[Sequence[str]],
+                   columns: Sequence[Column], fonts: PdfFonts, size: float,
+                   width: float) -> list[float] | None:
+    """Natural widths; text columns take what is left and wrap. None if it cannot fit."""
+    natural = []
+    for i, _column in enumerate(columns):
+        head = _text_width(header[i], fonts, fonts.bold, size)
+        cells = [_text_width(row[i], fonts, fonts.regular, size) for row in body]
+        natural.append(max([head, *cells]) + 2 * CELL_PAD + 3)
+    text_cols = [i for i, c in enumerate(columns) if not c.is_numeric]
+    fixed = sum(w for i, w in enumerate(natural) if i not in text_cols)
+    if not text_cols:
+        return natural if fixed <= width else None
+    room = width - fixed
+    if room < 22 * mm * len(text_cols):
+        return None
+    wanted = sum(natural[i] for i in text_cols)
+    out = list(natural)
+    for i in text_cols:
+        out[i] = room * natural[i] / wanted if wanted else room / len(text_cols)
+    return out
+
+
+def _table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], currency: str,
+           styles: _Styles, width: float = FRAME_WIDTH, size: float = 8.5) -> Table:
+    """A data table: header row, formatted cells (Paragraphs, so names wrap and escape)."""
+    fonts = styles.fonts
+    header = [c.label for c in columns]
+    body = [[fmt_value(row.get(c.key), c.kind, currency) for c in columns] for row in rows]
+    widths = None
+    while widths is None and size >= 6:
+        widths = _column_widths(header, body, columns, fonts, size, width)
+        if widths is None:
+            size -= 0.5
+    if widths is None:
+        widths = [width / len(columns)] * len(columns)
+    head_cells = [Paragraph(fonts.markup(h), styles.cell(size, TA_RIGHT if c.is_numeric else
+                                                         TA_LEFT, bold=True,
+                                                         color=colors.white))
+                  for h, c in zip(header, columns, strict=True)]
+    data: list[list[Flowable]] = [head_cells]
+    for row in body:
+        data.append([Paragraph(fonts.markup(text), styles.cell(size, TA_RIGHT if c.is_numeric
+                                                               else TA_LEFT))
+                     for text, c in zip(row, columns, strict=True)])
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(_table_style(len(data)))
+    return table
+
+
+def _table_style(n_rows: int) -> TableStyle:
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+        ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    for row in range(2, n_rows, 2):
+        commands.append(("BACKGROUND", (0, row), (-1, row), ZEBRA))
+    return TableStyle(commands)
+
+
+def _items_table(items: Sequence[Item], currency: str, styles: _Styles, width: float,
+                 value_width: float, heading: tuple[str, str, str] | None = None,
+                 with_notes: bool = False) -> Table:
+    """Label / value (/ note) lines, e.g. key metrics or data quality."""
+    fonts = styles.fonts
+    size = 8.5
+    rows: list[list[Flowable]] = []
+    if heading:
+        head = heading if with_notes else heading[:2]
+        rows.append([Paragraph(fonts.markup(h), styles.cell(size, TA_RIGHT if i == 1 else
+                                                            TA_LEFT, bold=True,
+                                                            color=colors.white))
+                     for i, h in enumerate(head)])
+    for item in items:
+        label = fonts.markup(item.label)
+        if item.note and not with_notes:
+            label += f'<br/><font size="6.5" color="#6C7A89">{fonts.markup(item.note)}</font>'
+        cells: list[Flowable] = [
+            Paragraph(label, styles.cell(size, indent=10 * item.level)),
+            Paragraph(fonts.markup(fmt_value(item.value, item.kind, currency)),
+                      styles.cell(size, TA_RIGHT, bold=item.level == 0 and not with_notes)),
+        ]
+        if with_notes:
+            cells.append(Paragraph(fonts.markup(item.note), styles.cell(7.5, color=MUTED)))
+        rows.append(cells)
+    if with_notes:
+        note_width = width * 0.45
+        widths = [width - value_width - note_width, value_width, note_width]
+    else:
+        widths = [width - value_width, value_width]
+    table = Table(rows, colWidths=widths, repeatRows=1 if heading else 0, hAlign="LEFT")
+    style = _table_style(len(rows))
+    if not heading:
+        style.add("BACKGROUND", (0, 0), (-1, 0), colors.white)
+        for row in range(0, len(rows), 2):
+            style.add("BACKGROUND", (0, row), (-1, row), ZEBRA)
+        for row in range(1, len(rows), 2):
+            style.add("BACKGROUND", (0, row), (-1, row), colors.white)
+    table.setStyle(style)
+    return table
+
+
+def _chart(path: Path, caption: str, styles: _Styles) -> Flowable:
+    image_width, image_height = ImageReader(str(path)).getSize()
+    width = FRAME_WIDTH
+    height = width * image_height / image_width
+    if height > MAX_CHART_HEIGHT:
+        width, height = width * MAX_CHART_HEIGHT / height, MAX_CHART_HEIGHT
+    image = Image(str(path), width=width, height=height)
+    return KeepTogether([image, Paragraph(styles.fonts.markup(caption), styles.caption)])
+
+
+def _headlines(content: ReportContent, styles: _Styles) -> Flowable:
+    paragraphs = [Paragraph(styles.fonts.markup(glue_currency(s, content.currency)),
+                            styles.headline, bulletText="•")
+                  for s in content.headlines]
+    box = Table([[paragraphs]], colWidths=[FRAME_WIDTH])
+    box.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), CALLOUT_BG),
+        ("LINEBEFORE", (0, 0), (0, -1), 3, HEADER_BG),
+        ("LEFTPADDING", (0, 0), (-1, -1), 10),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+        ("TOPPADDING", (0, 0), (-1, -1), 7),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    return box
+
+
+def _story(content: ReportContent, charts: dict[str, Path],
+           segment_charts: dict[str, Path] | None, styles: _Styles) -> list[Flowable]:
+    m = styles.fonts.markup
+    cur = content.currency
+    story: list[Flowable] = [
+        Paragraph(m(content.title), styles.title),
+        Paragraph(m(f"Period: {content.period_text}"), styles.subtitle),
+        Paragraph(m(content.run_text), styles.meta),
+        Spacer(1, 8),
+        _headlines(content, styles),
+        Paragraph("Key metrics", styles.h2),
+    ]
+    half = (FRAME_WIDTH - 6 * mm) / 2
+    pair = Table(
+        [[_items_table(content.key_metrics, cur, styles, half, 36 * mm, ("Metric", "Value", "")),
+          _items_table(content.activity, cur, styles, half, 30 * mm, ("Activity", "Value", ""))]],
+        colWidths=[half + 6 * mm, half], hAlign="LEFT",
+    )
+    pair.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (0, 0), 6 * mm),
+                              ("RIGHTPADDING", (1, 0), (1, 0), 0)]))
+    story.append(pair)
+    story.append(Paragraph(m(
+        "ROI and ROAS are ratios of sums (total profit or revenue over total cost). The average "
+        "of per-row ROI weighs every campaign-day the same, whatever it spent."), styles.small))
+
+    story.append(Paragraph("Channel performance, ranked by ROI", styles.h2))
+    story += _table_or_empty(content.channels, cur, styles, "No channel data for this period.",
+                             "n/a: the ratio's denominator is zero (no cost, clicks, "
+                             "impressions or conversions).")
+
+    story.append(Paragraph("Top campaigns by revenue", styles.h2))
+    story += _table_or_empty(content.top_campaigns, cur, styles, "No campaigns in this period.",
+                             "One row per campaign and channel; ROI and ROAS over the campaign's "
+                             "whole period on that channel.")
+
+    story.append(Paragraph("Charts", styles.h2))
+    for key, path in charts.items():
+        story.append(_chart(Path(path), CHART_CAPTIONS.get(key, ""), styles))
+
+    story += _segments(content, segment_charts, styles)
+
+    story.append(KeepTogether([
+        Paragraph("Data quality", styles.h2),
+        _items_table(content.quality, cur, styles, FRAME_WIDTH, 30 * mm,
+                     ("Check", "Value", "Note"), with_notes=True),
+    ]))
+    return story
+
+
+def _table_or_empty(table: ContentTable, currency: str, styles: _Styles, empty: str,
+                    note: str) -> list[Flowable]:
+    if not table.rows:
+        return [Paragraph(styles.fonts.markup(empty), styles.body)]
+    return [_table(table.columns, table.rows, currency, styles),
+            Paragraph(styles.fonts.markup(note), styles.small)]
+
+
+def _segments(content: ReportContent, segment_charts: dict[str, Path] | None,
+              styles: _Styles) -> list[Flowable]:
+    m = styles.fonts.markup
+    out: list[Flowable] = [Paragraph("Customer segments", styles.h2)]
+    seg = content.segments
+    if seg is None:
+        out.append(Paragraph(m("Segmentation did not run for this report, so there are no "
+                               "customer segments."), styles.body))
+        return out
+    out.append(Paragraph(m(
+        f"{seg.n_customers:,} customers in {seg.chosen_k} segments (k-means on "
+        f"{', '.join(seg.features)}). Choice of k: {seg.reason}"), styles.body))
+    out.append(Spacer(1, 5))
+    out.append(_table(seg.table.columns, seg.table.rows, content.currency, styles))
+    if seg.by_channel is not None:
+        out.append(Paragraph("Segments by acquisition channel", styles.h3))
+        out.append(_table(seg.by_channel.columns, seg.by_channel.rows, content.currency, styles))
+    out.append(Spacer(1, 6))
+    for key, path in (segment_charts or {}).items():
+        out.append(_chart(Path(path), SEGMENT_CHART_CAPTIONS.get(key, ""), styles))
+    return out
+
+
+def write_pdf(data: ReportData, charts: dict[str, Path], path: Path,
+              segment_charts: dict[str, Path] | None = None) -> Path:
+    """Write the executive summary PDF to ``path`` (parent folders created) and return it.
+
+    ``charts`` is :func:`reporting.reports.render_charts`' result (shown in its order);
+    ``segment_charts`` e.g. :func:`segmentation.save_charts`' result, shown in the segments
+    section when given.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fonts = pdf_fonts()
+    styles = _Styles(fonts)
+    content = build_content(data)
+    footer = Paragraph(fonts.markup(f"{content.title} · run {data.run_id}"), styles.small)
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        _w, h = footer.wrap(FRAME_WIDTH - 25 * mm, MARGIN)
+        footer.drawOn(canvas, MARGIN, MARGIN - 6 * mm - h / 2)
+        canvas.setFont(fonts.regular, 7.5)
+        canvas.setFillColor(MUTED)
+        canvas.drawRightString(PAGE[0] - MARGIN, MARGIN - 6 * mm - 2, f"page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        str(path), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=MARGIN + 2 * mm, title=content.title, author="mca",
+        subject=f"run {data.run_id}, as of {data.as_of.isoformat()}",
+    )
+    doc.build(_story(content, charts, segment_charts, styles), onFirstPage=on_page,
+              onLaterPages=on_page)
+    log.info("wrote %s", path)
+    return path

@@ -1,0 +1,205 @@
+"""The whole job (`mca-report run`) and the report stage alone (`mca-report report`).
+
+Stages: build (dbt build) -> segment -> reports (charts, PDF, HTML, Power BI) -> publish.
+Outputs are staged and published only when all of them are complete (see outputs.py); the run
+manifest is written in every case, failed runs included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reporting import pipeline
+from reporting.dbt_runner import DbtRunSummary
+from reporting.errors import McaError
+from reporting.manifest import RunManifest, list_outputs
+from reporting.outputs import OutputFolder
+from reporting.powerbi import export_powerbi
+from reporting.report_data import ReportData, SegmentSummary, load_report_data
+from reporting.segments import load_latest_summary, run_segmentation
+from reporting.settings import Settings
+from reporting.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+StageCallback = Callable[[str, str, float], None]
+
+
+class ReportFormat(str, enum.Enum):
+    pdf = "pdf"
+    html = "html"
+    powerbi = "powerbi"
+    all = "all"
+
+
+def expand_formats(formats: Iterable[ReportFormat]) -> tuple[ReportFormat, ...]:
+    chosen = set(formats)
+    if ReportFormat.all in chosen or not chosen:
+        return (ReportFormat.pdf, ReportFormat.html, ReportFormat.powerbi)
+    return tuple(f for f in (ReportFormat.pdf, ReportFormat.html, ReportFormat.powerbi) if f in chosen)
+
+
+@dataclass
+class RunOutcome:
+    manifest: RunManifest
+    manifest_path: Path
+    published: list[Path] = field(default_factory=list)
+
+
+def write_reports(
+    wh: Warehouse,
+    staging: Path,
+    *,
+    formats: tuple[ReportFormat, ...],
+    run_id: str,
+    as_of: dt.date,
+    currency: str,
+    segments: SegmentSummary | None,
+) -> tuple[ReportData, list[Path]]:
+    """Render the chosen formats into ``staging``; returns the data shown and the files made."""
+    from reporting.reports import render_charts, write_html, write_pdf
+    from segmentation import save_charts
+
+    data = load_report_data(wh, run_id=run_id, as_of=as_of, currency=currency, segments=segments)
+    written: list[Path] = []
+    charts_dir = staging / "visualizations"
+    charts = render_charts(data, charts_dir)
+    segment_charts = save_charts(segments, charts_dir) if segments is not None else {}
+    written.append(charts_dir)
+    if ReportFormat.pdf in formats:
+        written.append(write_pdf(data, charts, staging / "executive_summary.pdf", segment_charts=segment_charts))
+    if ReportFormat.html in formats:
+        written.append(write_html(data, charts, staging / "executive_summary.html", segment_charts=segment_charts))
+    if ReportFormat.powerbi in formats:
+        export = export_powerbi(wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at)
+        written.append(export.folder)
+    return data, written
+
+
+def _notify(callback: StageCallback | None, name: str, status: str, seconds: float = 0.0) -> None:
+    if callback is not None:
+        callback(name, status, seconds)
+
+
+def run_all(
+    settings: Settings,
+    *,
+    out: Path,
+    as_of: dt.date | None = None,
+    currency: str = "Rs.",
+    k: int | None = None,
+    skip_segments: bool = False,
+    force: bool = False,
+    on_stage: StageCallback | None = None,
+    quiet_dbt: bool = True,
+) -> RunOutcome:
+    """dbt build, segmentation, every report; publish them together; write the manifest."""
+    run_id = pipeline.new_run_id()
+    as_of_date = as_of or dt.date.today()
+    manifest = RunManifest(run_id=run_id, target=settings.describe(), as_of=as_of_date.isoformat(),
+                           started_at=dt.datetime.now(dt.timezone.utc).isoformat())
+    folder = OutputFolder(out, run_id, force=force)
+    staging = folder.prepare()
+    published: list[Path] = []
+    try:
+        with manifest.stage("build") as st:
+            _notify(on_stage, "build", "start")
+            summary: DbtRunSummary = pipeline.build_warehouse(settings, as_of=as_of_date, quiet=quiet_dbt)
+            manifest.dbt = summary.to_dict()
+        _notify(on_stage, "build", "ok", st.seconds)
+        with Warehouse(settings) as wh:
+            dq = load_report_data(wh, run_id=run_id, as_of=as_of_date).data_quality
+            manifest.data_quality = dq
+            st.rows_in, st.rows_out = dq.get("rows_read"), dq.get("rows_kept")
+            segments: SegmentSummary | None = None
+            if skip_segments:
+                manifest.stages.append(_skipped("segment"))
+            else:
+                with manifest.stage("segment") as seg:
+                    _notify(on_stage, "segment", "start")
+                    run = run_segmentation(wh, run_id=run_id, k=k)
+                    segments = run.summary
+                    seg.rows_in, seg.rows_out = run.rows_read, run.rows_written
+                    seg.detail = {"chosen_k": run.result.chosen_k, "seconds": run.seconds,
+                                  "skipped_features": list(run.skipped_features)}
+                    manifest.segmentation = {
+                        "chosen_k": run.result.chosen_k, "reason": run.result.reason,
+                        "was_k_forced": run.result.was_k_forced, "features": list(run.result.features),
+                        "customers": run.result.n_customers,
+                        "sizes": {str(r.segment_name): int(r.size) for r in run.result.profiles.itertuples()},
+                    }
+                _notify(on_stage, "segment", "ok", seg.seconds)
+            with manifest.stage("reports") as rep:
+                _notify(on_stage, "reports", "start")
+                _, written = write_reports(wh, staging, formats=expand_formats([ReportFormat.all]),
+                                           run_id=run_id, as_of=as_of_date, currency=currency,
+                                           segments=segments)
+                rep.rows_in = int(dq.get("rows_kept") or 0)
+                rep.detail = {"files": len(list_outputs(staging, written))}
+            _notify(on_stage, "reports", "ok", rep.seconds)
+        with manifest.stage("publish") as pub:
+            published = folder.publish()
+            manifest.outputs = list_outputs(out, published)
+            pub.rows_out = len(manifest.outputs)
+        _notify(on_stage, "publish", "ok", pub.seconds)
+        manifest.finish("success")
+    except McaError as exc:
+        folder.discard()
+        manifest.finish("failed", str(exc))
+        _notify(on_stage, manifest.stages[-1].name if manifest.stages else "run", "failed")
+        path = manifest.write(out / "runs")
+        raise type(exc)(f"{exc} (run {run_id}; manifest {path})") from exc
+    except Exception as exc:
+        folder.discard()
+        manifest.finish("failed", f"{type(exc).__name__}: {exc}")
+        manifest.write(out / "runs")
+        raise
+    path = manifest.write(out / "runs")
+    return RunOutcome(manifest=manifest, manifest_path=path, published=published)
+
+
+def _skipped(name: str):
+    from reporting.manifest import StageRecord
+
+    return StageRecord(name=name, status="skipped")
+
+
+def report_only(
+    settings: Settings,
+    *,
+    out: Path,
+    formats: tuple[ReportFormat, ...],
+    as_of: dt.date | None = None,
+    currency: str = "Rs.",
+    force: bool = False,
+) -> RunOutcome:
+    """Write reports from the marts as they are (no build, no segmentation)."""
+    run_id = pipeline.new_run_id()
+    as_of_date = as_of or dt.date.today()
+    manifest = RunManifest(run_id=run_id, target=settings.describe(), as_of=as_of_date.isoformat(),
+                           started_at=dt.datetime.now(dt.timezone.utc).isoformat())
+    folder = OutputFolder(out, run_id, force=force)
+    staging = folder.prepare()
+    try:
+        with Warehouse(settings) as wh, manifest.stage("reports") as rep:
+            segments = load_latest_summary(wh)
+            data, written = write_reports(wh, staging, formats=formats, run_id=run_id, as_of=as_of_date,
+                                          currency=currency, segments=segments)
+            manifest.data_quality = data.data_quality
+            rep.rows_in = int(data.data_quality.get("rows_kept") or 0)
+        with manifest.stage("publish"):
+            published = folder.publish()
+            manifest.outputs = list_outputs(out, published)
+        manifest.finish("success")
+    except Exception as exc:
+        folder.discard()
+        manifest.finish("failed", str(exc))
+        manifest.write(out / "runs")
+        raise
+    path = manifest.write(out / "runs")
+    return RunOutcome(manifest=manifest, manifest_path=path, published=published)
