@@ -1,5 +1,6 @@
 # Two commands a newcomer needs (see README):
 #   make demo   set up, then run the whole job on the embedded DuckDB default with sample data
+#               (reports in ./outputs)
 #   make test   set up, make sure the MariaDB server is running, then run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +19,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/mca-report sample-data --rows 100000
-	$(BIN)/mca-report build
+	$(BIN)/mca-report run --out outputs
 
 mariadb:
 	bash scripts/ensure-mariadb.sh
