@@ -11,7 +11,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from reporting import pipeline
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from reporting import pipeline, runner
+from reporting.cli import app
 from tests import crafted
 from tests.helpers import build, load_raw, read
 
@@ -62,3 +66,27 @@ def test_ifood_customers_segment_end_to_end(shared_data, duckdb_settings_factory
     assert "high-value" in top["segment_name"]
     written = read(s, "select count(*) as n, count(distinct segment_id) as k from {t}", "customer_segments").iloc[0]
     assert (int(written.n), int(written.k)) == (2_240, result.chosen_k)
+
+    # the report names the segments
+    outcome = runner.report_only(s, out=tmp_path / "report", formats=(runner.ReportFormat.pdf,),
+                                 as_of=crafted.AS_OF)
+    text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "report" / "executive_summary.pdf").pages)
+    assert outcome.manifest.status == "success"
+    for name in names:
+        assert name in text, name
+    assert "2,240" in text
+
+
+def test_every_feature_null_is_a_clear_error(duckdb_settings_factory, tmp_path):
+    customers = pd.DataFrame({
+        "customer_id": [1, 2, 3], "age": pd.array([None] * 3, dtype="Int64"),
+        "sessions": pd.array([None] * 3, dtype="Int64"), "avg_session_duration": [None] * 3,
+        "pages_per_session": [None] * 3, "transactions": pd.array([None] * 3, dtype="Int64"),
+        "revenue": [None] * 3, "acquisition_channel": None, "signup_date": None,
+    })
+    s = duckdb_settings_factory("allnull")
+    load_raw(s, crafted.campaigns_frame(), customers)
+    assert build(s, crafted.AS_OF).success
+    result = CliRunner().invoke(app, ["segment", "--out", str(tmp_path)], env={"MCA_DUCKDB_PATH": str(s.duckdb_path)})
+    assert result.exit_code == 6
+    assert "every feature is entirely null" in result.output and "Traceback" not in result.output
