@@ -59,13 +59,12 @@ def rename_top_campaign(settings: Settings, new_name: str) -> str:
     return key
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltReports:
-    base = tmp_path_factory.mktemp("reports")
+def build_reports(base: Path, markup_name: str | None = MARKUP_NAME) -> BuiltReports:
+    """Sample data -> (rename) -> dbt build -> segments -> charts, PDF and HTML under ``base``."""
     settings = Settings(target=Target.duckdb, duckdb_path=base / "r.duckdb",
                         dbt_project_dir=resolve_settings(target=Target.duckdb).dbt_project_dir)
     make_sample_data(settings, rows=5000, customers=800, seed=7, end_date=AS_OF)
-    old_key = rename_top_campaign(settings, MARKUP_NAME)
+    old_key = rename_top_campaign(settings, markup_name) if markup_name else ""
     build_warehouse(settings, as_of=AS_OF, quiet=True)
     with Warehouse(settings) as wh:
         customers = wh.query(
@@ -83,3 +82,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltReports:
     return BuiltReports(settings=settings, data=data, charts=charts,
                         segment_charts=segment_charts, pdf=pdf, html=html, out_dir=out,
                         renamed_campaign_key=old_key)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltReports:
+    return build_reports(tmp_path_factory.mktemp("reports"))
