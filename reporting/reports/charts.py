@@ -20,7 +20,6 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator

@@ -135,3 +135,39 @@ def test_environment_autoescapes_and_shows_na() -> None:
     rendered = template.render(name="<b>&</b>", none=None, nan=float("nan"))
     assert rendered == "&lt;b&gt;&amp;&lt;/b&gt;|n/a|n/a|Rs. 1,234.50|25.00%|2.00x"
     assert callable(env.autoescape) and env.autoescape("report.html.j2") is True
+
+
+def test_undefined_ratios_and_segment_channels(built: BuiltReports, tmp_path) -> None:
+    """A channel without cost or conversions (NULL ratios from the mart) reads n/a in both
+    formats; segments by acquisition channel get their own table."""
+    from dataclasses import replace
+
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from reporting.reports import write_html, write_pdf
+
+    channels = built.data.channels.copy()
+    last = channels.index[-1]
+    channels["roi"] = channels["roi"].astype(object)
+    channels.loc[last, ["roi", "roas", "cpa"]] = [None, float("nan"), None]
+    segments = replace(built.data.segments, by_channel=pd.DataFrame({
+        "segment_id": [0, 1], "segment_name": ["top <b>", "rest"], "channel": ["Email", "Other"],
+        "customers": [10, 5], "revenue": [1000.0, 20.5], "cost_per_acquired_customer": [12.0, None],
+    }))
+    data = replace(built.data, channels=channels, segments=segments)
+    html_path = write_html(data, built.charts, tmp_path / "r.html")
+    parser = ReportParser()
+    parser.feed(html_path.read_text(encoding="utf-8"))
+    row = parser.tables["channel-table"][-1]
+    assert row[0] == str(channels.loc[last, "channel"])
+    assert (row[4], row[5], row[8]) == ("n/a", "n/a", "n/a")
+    assert parser.tables["segment-channel-table"][1:] == [
+        ["top <b>", "Email", "10", "Rs. 1,000.00", "Rs. 12.00"],
+        ["rest", "Other", "5", "Rs. 20.50", "n/a"],
+    ]
+    pdf_path = write_pdf(data, built.charts, tmp_path / "r.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(pdf_path).pages).split())
+    money = fmt_money(channels.loc[last, "profit"], "Rs.")
+    assert f"{money} n/a n/a" in text
+    assert "top <b> Email 10 Rs. 1,000.00 Rs. 12.00" in text
