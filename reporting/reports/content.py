@@ -128,6 +128,13 @@ def _records(frame: pd.DataFrame, columns: tuple[Column, ...]) -> list[dict[str,
     return rows
 
 
+def _by_roi_rank(channels: pd.DataFrame) -> pd.DataFrame:
+    """Channels in the mart's ROI rank order (1 = best)."""
+    if channels.empty or "roi_rank" not in channels:
+        return channels
+    return channels.sort_values("roi_rank", kind="mergesort")
+
+
 def period_text(data: ReportData) -> str:
     first, last = data.period
     if first is None or last is None:
@@ -251,7 +258,7 @@ def build_content(data: ReportData) -> ReportContent:
         headlines=headline_sentences(data),
         key_metrics=key_metrics(data),
         activity=activity(data),
-        channels=Table(CHANNEL_TABLE, _records(data.channels, CHANNEL_TABLE)),
+        channels=Table(CHANNEL_TABLE, _records(_by_roi_rank(data.channels), CHANNEL_TABLE)),
         top_campaigns=Table(CAMPAIGN_TABLE, _records(top_campaigns(data), CAMPAIGN_TABLE)),
         quality=quality(data),
         segments=segments(data.segments),

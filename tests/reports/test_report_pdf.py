@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from reporting.reports import headline_sentences
 from reporting.reports.content import QUARANTINE_LABELS
+from reporting.reports.fonts import pdf_fonts
 from reporting.reports.formatting import fmt_money, fmt_pct, fmt_ratio, fmt_share
 from reporting.reports.narrative import best_and_worst_channel
 from tests.reports.conftest import MARKUP_NAME, RUN_ID, BuiltReports
@@ -81,6 +82,9 @@ def test_channel_table_in_roi_rank_order(built: BuiltReports, text: str) -> None
 def test_markup_campaign_name_is_text(built: BuiltReports, text: str) -> None:
     names = set(built.data.campaigns["campaign_name"])
     assert MARKUP_NAME in names, "the renamed campaign should reach the marts unchanged"
+    if pdf_fonts().fallback is None:
+        pytest.fail("no TrueType CJK font, so 日本 is replaced in the PDF: install the Debian "
+                    "package fonts-droid-fallback")
     assert MARKUP_NAME in text
     assert "&lt;" not in text and "&amp;" not in text
 
