@@ -246,6 +246,9 @@ def run(
     currency: CurrencyOpt = "Rs.",
     k: Annotated[int | None, typer.Option("--k", min=1, help="Force this many customer segments.")] = None,
     skip_segments: Annotated[bool, typer.Option("--skip-segments", help="Do not segment customers.")] = False,
+    max_quarantine_pct: Annotated[float, typer.Option("--max-quarantine-pct", min=0, max=100, envvar="MCA_MAX_QUARANTINE_PCT", help="Fail the run when more than this % of campaign rows is quarantined.")] = 5.0,
+    alert_webhook: Annotated[str | None, typer.Option("--alert-webhook", envvar="MCA_ALERT_WEBHOOK", help="URL to POST a JSON alert to (Slack-compatible) when the run fails.")] = None,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another run on the same warehouse to finish (default: do not wait).")] = 0.0,
     force: ForceOutOpt = False,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
@@ -261,7 +264,8 @@ def run(
     typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
     outcome = runner.run_all(settings, out=out, as_of=_as_date(as_of), currency=currency, k=k,
                              skip_segments=skip_segments, force=force, on_stage=_stage_progress,
-                             quiet_dbt=not verbose)
+                             quiet_dbt=not verbose, max_quarantine_pct=max_quarantine_pct,
+                             alert_webhook=alert_webhook, wait_seconds=wait)
     dq = outcome.manifest.data_quality
     typer.echo(
         f"rows read {dq.get('rows_read', 0):,}, kept {dq.get('rows_kept', 0):,}, "
@@ -274,7 +278,8 @@ def run(
     _print_outputs(outcome)
 
 
-_STAGE_NAMES = {"build": "dbt build", "segment": "segmentation", "reports": "reports", "publish": "publish"}
+_STAGE_NAMES = {"build": "dbt build", "quality": "quality gate", "segment": "segmentation",
+                "reports": "reports", "publish": "publish"}
 
 
 def _stage_progress(name: str, status: str, seconds: float) -> None:

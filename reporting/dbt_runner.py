@@ -129,7 +129,7 @@ def run_dbt(
     summary = DbtRunSummary(command=command, success=bool(result.success), seconds=seconds,
                             nodes=nodes, error=error)
     if not summary.success and raise_on_failure:
-        raise BuildError(_failure_line(summary))
+        raise BuildError(failure_line(summary))
     return summary
 
 
@@ -159,7 +159,7 @@ def _node_results(result: Any) -> list[NodeResult]:
     return nodes
 
 
-def _failure_line(summary: DbtRunSummary) -> str:
+def failure_line(summary: DbtRunSummary) -> str:
     failed = summary.failures()
     if failed:
         first = failed[0]

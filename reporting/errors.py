@@ -37,3 +37,15 @@ class DataError(McaError):
     """The data cannot be analysed as asked (e.g. too few customers to segment) (exit 6)."""
 
     exit_code = 6
+
+
+class QualityGateError(McaError):
+    """More rows were quarantined than the configured limit allows (exit 7)."""
+
+    exit_code = 7
+
+
+class LockedError(McaError):
+    """Another run holds this warehouse's lock (exit 8)."""
+
+    exit_code = 8

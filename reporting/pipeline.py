@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reporting.dbt_runner import DbtRunSummary, dbt_vars, run_dbt
-from reporting.errors import ConfigError, WarehouseError
+from reporting.dbt_runner import DbtRunSummary, dbt_vars, failure_line, run_dbt
+from reporting.errors import BuildError, ConfigError, WarehouseError
 from reporting.loading import LoadResult, load_raw_tables
 from reporting.raw_contract import RAW_TABLES
 from reporting.sample_data import generate
@@ -67,6 +67,15 @@ def check_raw_contract(settings: Settings) -> None:
                 )
 
 
+TRANSIENT_DBT_ERRORS = ("2003", "2006", "2013", "Lost connection", "Can't connect",
+                        "server has gone away", "Connection refused", "Deadlock found")
+
+
+def _is_transient(summary: DbtRunSummary) -> bool:
+    messages = [summary.error or ""] + [n.message for n in summary.failures()]
+    return any(marker in m for m in messages for marker in TRANSIENT_DBT_ERRORS)
+
+
 def build_warehouse(
     settings: Settings,
     *,
@@ -75,15 +84,39 @@ def build_warehouse(
     full_refresh: bool = False,
     quiet: bool = False,
     on_node: Callable[[str, str], None] | None = None,
+    retry_wait_seconds: float = 2.0,
 ) -> DbtRunSummary:
-    """Check the raw contract, then `dbt build` (seeds, models, tests) on the target."""
+    """Check the raw contract, then `dbt build` (seeds, models, tests) on the target.
+
+    dbt-mysql does not retry lost connections itself, so a build that fails with a connection
+    error is run again (it is idempotent: every model is rebuilt), up to
+    ``settings.connect_tries`` times with exponential backoff. Model and test failures are not
+    retried.
+    """
+    from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+
     check_raw_contract(settings)
     args: list[str] = []
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    return run_dbt(settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet, on_node=on_node)
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.connect_tries),
+        wait=wait_exponential(multiplier=retry_wait_seconds, max=60),
+        retry=retry_if_result(lambda s: (not s.success) and _is_transient(s)),
+        retry_error_callback=lambda state: state.outcome.result(),
+        before_sleep=lambda state: log.warning(
+            "dbt build lost the connection to %s (try %d of %d), retrying",
+            settings.describe(), state.attempt_number, settings.connect_tries),
+    )
+    summary: DbtRunSummary = retrying(
+        run_dbt, settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet,
+        on_node=on_node, raise_on_failure=False,
+    )
+    if not summary.success:
+        raise BuildError(failure_line(summary))
+    return summary
 
 
 def generate_docs(settings: Settings, *, as_of: dt.date | None = None, quiet: bool = False) -> DbtRunSummary:

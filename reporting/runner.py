@@ -16,7 +16,9 @@ from pathlib import Path
 
 from reporting import pipeline
 from reporting.dbt_runner import DbtRunSummary
-from reporting.errors import McaError
+from reporting.alerts import send_alert
+from reporting.errors import LockedError, McaError, QualityGateError
+from reporting.locking import run_lock
 from reporting.manifest import RunManifest, list_outputs
 from reporting.outputs import OutputFolder
 from reporting.powerbi import export_powerbi
@@ -97,8 +99,40 @@ def run_all(
     force: bool = False,
     on_stage: StageCallback | None = None,
     quiet_dbt: bool = True,
+    max_quarantine_pct: float = 5.0,
+    alert_webhook: str | None = None,
+    wait_seconds: float = 0.0,
 ) -> RunOutcome:
-    """dbt build, segmentation, every report; publish them together; write the manifest."""
+    """dbt build, quality gate, segmentation, every report; publish them together; write the
+    manifest. One run at a time per warehouse; failures and gate breaches raise an alert."""
+    try:
+        with run_lock(settings, wait_seconds=wait_seconds):
+            return _run_all(settings, out=out, as_of=as_of, currency=currency, k=k,
+                            skip_segments=skip_segments, force=force, on_stage=on_stage,
+                            quiet_dbt=quiet_dbt, max_quarantine_pct=max_quarantine_pct,
+                            alert_webhook=alert_webhook)
+    except McaError as exc:
+        if not getattr(exc, "alerted", False):  # failed before the run started: lock or connection
+            status = "locked" if isinstance(exc, LockedError) else "failed"
+            send_alert(alert_webhook, f"mca run on {settings.describe()} did not start: {exc}",
+                       {"status": status, "target": settings.describe(), "error": str(exc)})
+        raise
+
+
+def _run_all(
+    settings: Settings,
+    *,
+    out: Path,
+    as_of: dt.date | None,
+    currency: str,
+    k: int | None,
+    skip_segments: bool,
+    force: bool,
+    on_stage: StageCallback | None,
+    quiet_dbt: bool,
+    max_quarantine_pct: float,
+    alert_webhook: str | None,
+) -> RunOutcome:
     run_id = pipeline.new_run_id()
     as_of_date = as_of or dt.date.today()
     manifest = RunManifest(run_id=run_id, target=settings.describe(), as_of=as_of_date.isoformat(),
@@ -116,6 +150,18 @@ def run_all(
             dq = load_report_data(wh, run_id=run_id, as_of=as_of_date).data_quality
             manifest.data_quality = dq
             st.rows_in, st.rows_out = dq.get("rows_read"), dq.get("rows_kept")
+            with manifest.stage("quality") as gate:
+                gate.rows_in, gate.rows_out = dq.get("rows_read"), dq.get("rows_kept")
+                share = float(dq.get("quarantined_pct") or 0.0)
+                gate.detail = {"quarantined_pct": share, "max_quarantine_pct": max_quarantine_pct,
+                               "quarantined_by_reason": {k_: v for k_, v in dq.items()
+                                                         if k_.startswith("quarantined_") and k_ != "quarantined_pct" and v}}
+                if share > max_quarantine_pct:
+                    raise QualityGateError(
+                        f"{share:.2f}% of campaign rows were quarantined, above the limit of "
+                        f"{max_quarantine_pct:g}% (see dq_quarantined_campaigns)"
+                    )
+            _notify(on_stage, "quality", "ok", gate.seconds)
             segments: SegmentSummary | None = None
             if skip_segments:
                 manifest.stages.append(_skipped("segment"))
@@ -148,16 +194,21 @@ def run_all(
             pub.rows_out = len(manifest.outputs)
         _notify(on_stage, "publish", "ok", pub.seconds)
         manifest.finish("success")
-    except McaError as exc:
-        folder.discard()
-        manifest.finish("failed", str(exc))
-        _notify(on_stage, manifest.stages[-1].name if manifest.stages else "run", "failed")
-        path = manifest.write(out / "runs")
-        raise type(exc)(f"{exc} (run {run_id}; manifest {path})") from exc
     except Exception as exc:
         folder.discard()
-        manifest.finish("failed", f"{type(exc).__name__}: {exc}")
-        manifest.write(out / "runs")
+        message = str(exc) if isinstance(exc, McaError) else f"{type(exc).__name__}: {exc}"
+        stage = manifest.stages[-1].name if manifest.stages else "start"
+        manifest.finish("failed", message)
+        _notify(on_stage, stage, "failed")
+        path = manifest.write(out / "runs")
+        send_alert(alert_webhook, f"mca run {run_id} on {settings.describe()} failed at {stage}: {message}",
+                   {"run_id": run_id, "status": "failed", "stage": stage, "target": settings.describe(),
+                    "error": message, "manifest": str(path)})
+        if isinstance(exc, McaError):
+            wrapped = type(exc)(f"{exc} (run {run_id}; manifest {path})")
+            wrapped.alerted = True  # type: ignore[attr-defined]
+            raise wrapped from exc
+        exc.alerted = True  # type: ignore[attr-defined]
         raise
     path = manifest.write(out / "runs")
     return RunOutcome(manifest=manifest, manifest_path=path, published=published)

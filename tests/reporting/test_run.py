@@ -86,7 +86,7 @@ def test_manifest_records_stages_dbt_and_quality(finished_run):
     s, out, _ = finished_run
     m = json.loads(next((out / "runs").glob("*.json")).read_text())
     assert m["status"] == "success" and m["as_of"] == AS_OF.isoformat()
-    assert [st["name"] for st in m["stages"]] == ["build", "segment", "reports", "publish"]
+    assert [st["name"] for st in m["stages"]] == ["build", "quality", "segment", "reports", "publish"]
     assert all(st["status"] == "ok" and st["seconds"] >= 0 for st in m["stages"])
     build = m["stages"][0]
     assert build["rows_in"] == 100_000
