@@ -1,13 +1,14 @@
 # Two commands a newcomer needs (see README):
 #   make demo   set up, then run the whole job on the embedded DuckDB default with sample data
 #               (reports in ./outputs)
-#   make test   set up, make sure the MariaDB server is running, then run the whole test suite
+#   make test   set up, make sure the MariaDB server runs and the test system packages are there
+#               (chromium, poppler-utils, fonts-droid-fallback), then run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install mariadb clean
+.PHONY: demo test install mariadb test-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +25,11 @@ demo: $(STAMP)
 mariadb:
 	bash scripts/ensure-mariadb.sh
 
-test: $(STAMP) mariadb
-	MCA_REQUIRE_MARIADB=1 $(BIN)/python -m pytest
+test-deps:
+	bash scripts/ensure-test-deps.sh
+
+test: $(STAMP) mariadb test-deps
+	MCA_REQUIRE_MARIADB=1 MCA_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 clean:
 	rm -rf outputs mca.duckdb dbt_project/target dbt_project/logs

@@ -66,8 +66,13 @@ def generate_campaigns(rows: int, *, seed: int = 42, end_date: dt.date) -> pd.Da
     total = 0
     i = 0
     while total < n_unique:
+        # campaigns may have started before the window or run past its end; clipping them to the
+        # window keeps the number of live campaigns per day even across the year
         length = int(rng.integers(14, 366))
-        start = int(rng.integers(0, 366 - length))
+        start = int(rng.integers(-length + 14, 366 - 14))
+        end = min(start + length, 365)
+        start = max(start, 0)
+        length = end - start
         c = channels[int(rng.integers(0, len(channels)))]
         theme = THEMES[int(rng.integers(0, len(THEMES)))]
         names.append(f"{theme} {c.split()[0]} #{i + 1:05d}")
