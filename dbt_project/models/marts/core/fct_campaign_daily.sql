@@ -57,14 +57,8 @@ final as (
         kept.clicks,
         kept.conversions,
 
-        -- derived metrics (NULL when the denominator is zero)
-        100 * {{ mca_safe_divide('kept.clicks', 'kept.impressions') }} as ctr,
-        100 * {{ mca_safe_divide('kept.conversions', 'kept.clicks') }} as conversion_rate,
-        {{ mca_safe_divide('kept.cost', 'kept.clicks') }} as cpc,
-        {{ mca_safe_divide('kept.cost', 'kept.conversions') }} as cpa,
-        {{ mca_safe_divide('kept.revenue', 'kept.cost') }} as roas,
-        100 * {{ mca_safe_divide('kept.revenue - kept.cost', 'kept.cost') }} as roi,
-        {{ mca_safe_divide('kept.revenue', 'kept.conversions') }} as value_per_conversion,
+        -- derived metrics (NULL when the denominator is zero), see macros/metrics.sql
+        {{ mca_performance_ratios('kept') }},
 
         -- flags
         kept.is_channel_imputed,

@@ -57,11 +57,7 @@ final as (
         sums.impressions,
         sums.clicks,
         sums.conversions,
-        100 * {{ mca_safe_divide('sums.clicks', 'sums.impressions') }} as ctr,
-        100 * {{ mca_safe_divide('sums.conversions', 'sums.clicks') }} as conversion_rate,
-        {{ mca_safe_divide('sums.cost', 'sums.conversions') }} as cpa,
-        {{ mca_safe_divide('sums.revenue', 'sums.cost') }} as roas,
-        100 * {{ mca_safe_divide('sums.profit', 'sums.cost') }} as roi
+        {{ mca_performance_ratios('sums', only=['ctr', 'conversion_rate', 'cpa', 'roas', 'roi']) }}
     from sums
     inner join campaigns
         on sums.campaign_key = campaigns.campaign_key

@@ -45,13 +45,7 @@ ratios as (
 
     select
         sums.*,
-        100 * {{ mca_safe_divide('sums.clicks', 'sums.impressions') }} as ctr,
-        100 * {{ mca_safe_divide('sums.conversions', 'sums.clicks') }} as conversion_rate,
-        {{ mca_safe_divide('sums.cost', 'sums.clicks') }} as cpc,
-        {{ mca_safe_divide('sums.cost', 'sums.conversions') }} as cpa,
-        {{ mca_safe_divide('sums.revenue', 'sums.cost') }} as roas,
-        100 * {{ mca_safe_divide('sums.profit', 'sums.cost') }} as roi,
-        {{ mca_safe_divide('sums.revenue', 'sums.conversions') }} as value_per_conversion
+        {{ mca_performance_ratios('sums') }}
     from sums
 
 ),

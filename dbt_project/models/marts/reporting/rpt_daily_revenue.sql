@@ -42,8 +42,7 @@ final as (
         coalesce(daily.impressions, 0) as impressions,
         coalesce(daily.clicks, 0) as clicks,
         coalesce(daily.conversions, 0) as conversions,
-        {{ mca_safe_divide('daily.revenue', 'daily.cost') }} as roas,
-        100 * {{ mca_safe_divide('daily.revenue - daily.cost', 'daily.cost') }} as roi
+        {{ mca_performance_ratios('daily', only=['roas', 'roi']) }}
     from dates
     left join daily
         on dates.date_day = daily.date_day

@@ -39,12 +39,7 @@ final as (
         sums.impressions,
         sums.clicks,
         sums.conversions,
-        100 * {{ mca_safe_divide('sums.clicks', 'sums.impressions') }} as ctr,
-        100 * {{ mca_safe_divide('sums.conversions', 'sums.clicks') }} as conversion_rate,
-        {{ mca_safe_divide('sums.cost', 'sums.clicks') }} as cpc,
-        {{ mca_safe_divide('sums.cost', 'sums.conversions') }} as cpa,
-        {{ mca_safe_divide('sums.revenue', 'sums.cost') }} as roas,
-        100 * {{ mca_safe_divide('sums.profit', 'sums.cost') }} as roi,
+        {{ mca_performance_ratios('sums', only=['ctr', 'conversion_rate', 'cpc', 'cpa', 'roas', 'roi']) }},
         sums.avg_roi,
         sums.avg_roas
     from sums

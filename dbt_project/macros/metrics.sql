@@ -1,0 +1,27 @@
+{#-
+  The one definition of the performance ratios, used by the fact (per row) and by every
+  aggregate (from sums). `rel` is the CTE whose columns cost, revenue, impressions, clicks and
+  conversions hold the row's values or the sums. Each ratio is NULL when its denominator is zero.
+    ctr                  100 x clicks / impressions          (percent)
+    conversion_rate      100 x conversions / clicks          (percent)
+    cpc                  cost / clicks
+    cpa                  cost / conversions
+    roas                 revenue / cost
+    roi                  100 x (revenue - cost) / cost       (percent)
+    value_per_conversion revenue / conversions
+-#}
+{% macro mca_performance_ratios(rel, only=none) -%}
+    {%- set ratios = {
+        'ctr': '100 * ' ~ mca_safe_divide(rel ~ '.clicks', rel ~ '.impressions'),
+        'conversion_rate': '100 * ' ~ mca_safe_divide(rel ~ '.conversions', rel ~ '.clicks'),
+        'cpc': mca_safe_divide(rel ~ '.cost', rel ~ '.clicks'),
+        'cpa': mca_safe_divide(rel ~ '.cost', rel ~ '.conversions'),
+        'roas': mca_safe_divide(rel ~ '.revenue', rel ~ '.cost'),
+        'roi': '100 * ' ~ mca_safe_divide(rel ~ '.revenue - ' ~ rel ~ '.cost', rel ~ '.cost'),
+        'value_per_conversion': mca_safe_divide(rel ~ '.revenue', rel ~ '.conversions'),
+    } -%}
+    {%- set names = only if only is not none else ratios.keys() | list -%}
+    {%- for name in names %}
+        {{ ratios[name] }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
