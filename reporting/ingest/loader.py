@@ -1,0 +1,477 @@
+"""Appending files to the raw tables: the load log, idempotency, and one transaction per file.
+
+Every loaded file is recorded in ``<raw_schema>._mca_load_log`` (see :data:`LOG_COLUMNS`) with
+the SHA-256 of its bytes. Loading the same content into the same table again loads nothing;
+``replace=True`` removes exactly the rows earlier loads of this content, or of this file path,
+wrote (the raw tables ingest creates carry the load id in ``_mca_load_id``), then loads the file
+again, in the same transaction.
+
+A file is loaded in one transaction: on DuckDB the rows are inserted from the parsed DataFrame;
+on MySQL/MariaDB they are first bulk-loaded (LOAD DATA LOCAL INFILE) into a temporary staging
+table, then copied with one INSERT ... SELECT inside a transaction, so a constraint the raw table
+enforces (a primary key, NOT NULL, a column too narrow) fails the whole file and leaves the raw
+table as it was. Campaign ids continue from the table's largest id, in file order, so ``id``
+keeps giving load order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
+from reporting.ingest.contract import (
+    ASSIGNED_COLUMNS,
+    INDEXES,
+    LOAD_ID_COLUMN,
+    LOAD_LOG_TABLE,
+    PRIMARY_KEYS,
+    column_types,
+)
+from reporting.ingest.mapping import Mapping, load_mapping
+from reporting.ingest.reader import ReadResult, read_file, write_rejects, REJECT_COLUMNS
+from reporting.settings import Settings
+from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, _short, _write_mysql_tsv
+
+log = logging.getLogger(__name__)
+
+INGEST_COMMENT = f"{MCA_TABLE_MARKER} ingest"
+LOG_COMMENT = f"{MCA_TABLE_MARKER} ingest: one row per loaded file"
+
+#: The load log's columns: (MySQL/MariaDB type, DuckDB type).
+LOG_COLUMNS: dict[str, tuple[str, str]] = {
+    "load_id": ("bigint not null", "bigint not null"),
+    "table_name": ("varchar(64) not null", "varchar not null"),
+    "file_name": ("varchar(255) not null", "varchar not null"),
+    "file_path": ("varchar(1024) not null", "varchar not null"),
+    "content_sha256": ("char(64) not null", "varchar not null"),
+    "file_bytes": ("bigint not null", "bigint not null"),
+    "mapping_name": ("varchar(255) not null", "varchar not null"),
+    "mapping_sha256": ("char(64) not null", "varchar not null"),
+    "rows_read": ("bigint not null", "bigint not null"),
+    "rows_loaded": ("bigint not null", "bigint not null"),
+    "rows_rejected": ("bigint not null", "bigint not null"),
+    "first_id": ("bigint null", "bigint"),
+    "last_id": ("bigint null", "bigint"),
+    "has_load_ids": ("boolean not null", "boolean not null"),
+    "loaded_at": ("datetime(6) not null", "timestamp not null"),
+}
+
+
+@dataclass(frozen=True)
+class PreviousLoad:
+    """A row of the load log."""
+
+    load_id: int
+    file_name: str
+    file_path: str
+    content_sha256: str
+    rows_loaded: int
+    loaded_at: dt.datetime
+    has_load_ids: bool
+
+    def describe(self) -> str:
+        when = self.loaded_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        return f"load {self.load_id} of {self.file_name} on {when}, {self.rows_loaded:,} rows"
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    path: Path
+    table: str
+    status: str  # "loaded", "replaced" or "skipped"
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    duplicate_lines: int = 0
+    rejects_path: Path | None = None
+    load_id: int | None = None
+    first_id: int | None = None
+    last_id: int | None = None
+    previous: PreviousLoad | None = None  # skipped: the load that already has this content
+    replaced: list[PreviousLoad] = field(default_factory=list)
+    other_versions: list[PreviousLoad] = field(default_factory=list)  # same path, other content, kept
+    seconds: float = 0.0
+
+
+# ---- the whole command -----------------------------------------------------------------------
+
+
+def ingest_files(
+    settings: Settings,
+    table: str,
+    files: Sequence[Path],
+    mapping: Path | Mapping,
+    *,
+    replace: bool = False,
+    max_reject_pct: float = 1.0,
+    rejects: Path | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Append each file to the raw ``table`` through ``mapping``, one transaction per file.
+
+    Files are loaded in order; the first that fails (too many rejects, a database error) stops
+    the command with an McaError, and the files before it stay loaded. ``on_file`` is called as
+    each file is done. ``rejects`` is the rejects file (one input file) or a folder; by default
+    each input's rejects go next to it as ``<file>.rejects.csv``.
+    """
+    if isinstance(mapping, Path):
+        mapping = load_mapping(mapping)
+    if mapping.table != table:
+        raise ConfigError(f"mapping {mapping.name} is for the {mapping.table} table, not {table}")
+    if not 0 <= max_reject_pct <= 100:
+        raise ConfigError(f"--max-reject-pct must be between 0 and 100, got {max_reject_pct}")
+    if not files:
+        raise ConfigError("no file to ingest")
+    for path in files:
+        if not path.is_file():
+            raise ConfigError(f"no such file: {path}")
+    reject_paths = _reject_paths(files, rejects)
+    outcomes = []
+    with Warehouse(settings) as wh:
+        loader = Loader(wh, table)
+        for path, reject_path in zip(files, reject_paths):
+            outcome = loader.ingest_file(path, mapping, replace=replace, max_reject_pct=max_reject_pct,
+                                         rejects_path=reject_path)
+            outcomes.append(outcome)
+            if on_file is not None:
+                on_file(outcome)
+    return outcomes
+
+
+def _reject_paths(files: Sequence[Path], rejects: Path | None) -> list[Path]:
+    if rejects is None:
+        return [p.with_name(p.name + ".rejects.csv") for p in files]
+    if rejects.is_dir():
+        return [rejects / (p.name + ".rejects.csv") for p in files]
+    if len(files) > 1:
+        raise ConfigError(f"--rejects {rejects} must be a folder when several files are ingested")
+    return [rejects]
+
+
+# ---- one table -------------------------------------------------------------------------------
+
+
+class Loader:
+    """Appends files to one raw table of one warehouse, recording each in the load log."""
+
+    def __init__(self, wh: Warehouse, table: str) -> None:
+        self.wh = wh
+        self.table = table
+        self.schema = wh.settings.raw_schema
+        self.types = column_types(table, wh.settings.target)
+        self.assigned = ASSIGNED_COLUMNS.get(table)
+        self.ph = "?" if wh.is_duckdb else "%s"
+
+    @property
+    def raw(self) -> str:
+        return self.wh.raw(self.table)
+
+    @property
+    def log_table(self) -> str:
+        return self.wh.raw(LOAD_LOG_TABLE)
+
+    # ---- catalogue ---------------------------------------------------------------------
+
+    def ensure_log(self) -> None:
+        wh = self.wh
+        wh.ensure_schema(self.schema)
+        if wh.table_exists(self.schema, LOAD_LOG_TABLE):
+            return
+        pick = 1 if wh.is_duckdb else 0
+        cols = ", ".join(f"{wh.quote(c)} {t[pick]}" for c, t in LOG_COLUMNS.items())
+        keys = f", primary key ({wh.quote('load_id')}), unique ({wh.quote('table_name')}, {wh.quote('content_sha256')})"
+        if wh.is_duckdb:
+            wh.execute(f"create table if not exists {self.log_table} ({cols}{keys})")
+            wh.execute(f"comment on table {self.log_table} is '{LOG_COMMENT}'")
+        else:
+            wh.execute(f"create table if not exists {self.log_table} ({cols}{keys}) "
+                       f"engine=InnoDB default charset=utf8mb4 comment='{LOG_COMMENT}'")
+
+    def ensure_table(self) -> tuple[bool, bool]:
+        """Create the raw table when it does not exist. Returns (created, has load id column).
+
+        An existing table must have the contract's columns (it may have more). A table mca
+        created without the load id column (sample-data) gets it added; a table someone else
+        created is never altered, so rows appended to it cannot be replaced later.
+        """
+        wh = self.wh
+        comment = wh.table_comment(self.schema, self.table)
+        if comment is None:
+            self._create_table()
+            return True, True
+        present = [c.lower() for c in wh.columns_of(self.schema, self.table)]
+        missing = [c for c in self.types if c.lower() not in present]
+        if missing:
+            raise WarehouseError(f"raw table {self.schema}.{self.table} lacks column(s) "
+                                 f"{', '.join(missing)}; cannot append to it")
+        if LOAD_ID_COLUMN in present:
+            return False, True
+        if comment.startswith(MCA_TABLE_MARKER):
+            wh.execute(f"alter table {self.raw} add column {wh.quote(LOAD_ID_COLUMN)} bigint null")
+            return False, True
+        return False, False
+
+    def _create_table(self) -> None:
+        wh = self.wh
+        cols = [f"{wh.quote(c)} {t}" for c, t in self.types.items()]
+        cols.append(f"{wh.quote(LOAD_ID_COLUMN)} bigint null")
+        pk = PRIMARY_KEYS.get(self.table)
+        if pk:
+            cols.append(f"primary key ({wh.quote(pk)})")
+        if wh.is_duckdb:
+            wh.execute(f"create table {self.raw} ({', '.join(cols)})")
+            wh.execute(f"comment on table {self.raw} is '{INGEST_COMMENT}'")
+        else:
+            for index in [*INDEXES.get(self.table, []), [LOAD_ID_COLUMN]]:
+                name = "ix_" + "_".join(index).strip("_")
+                cols.append(f"key {wh.quote(name)} ({', '.join(wh.quote(c) for c in index)})")
+            wh.execute(f"create table {self.raw} ({', '.join(cols)}) engine=InnoDB "
+                       f"default charset=utf8mb4 comment='{INGEST_COMMENT}'")
+        log.info("created %s.%s", self.schema, self.table)
+
+    def _drop_if_empty(self) -> None:
+        try:
+            if int(self.wh.scalar(f"select count(*) from {self.raw}")) == 0:
+                self.wh.execute(f"drop table {self.raw}")
+        except Exception:  # cleanup is best effort; the original error matters
+            log.warning("could not drop the empty table %s.%s", self.schema, self.table, exc_info=True)
+
+    def previous_loads(self, sha256: str, file_path: str) -> list[PreviousLoad]:
+        """Loads into this table of the same content or of the same file path, oldest first."""
+        p = self.ph
+        frame = self.wh.query(
+            f"select load_id, file_name, file_path, content_sha256, rows_loaded, loaded_at, has_load_ids "
+            f"from {self.log_table} where table_name = {p} and (content_sha256 = {p} or file_path = {p}) "
+            "order by load_id",
+            [self.table, sha256, file_path],
+        )
+        return [
+            PreviousLoad(load_id=int(r.load_id), file_name=str(r.file_name), file_path=str(r.file_path),
+                         content_sha256=str(r.content_sha256), rows_loaded=int(r.rows_loaded),
+                         loaded_at=pd.Timestamp(r.loaded_at).to_pydatetime(), has_load_ids=bool(r.has_load_ids))
+            for r in frame.itertuples(index=False)
+        ]
+
+    # ---- one file ----------------------------------------------------------------------
+
+    def ingest_file(self, path: Path, mapping: Mapping, *, replace: bool = False,
+                    max_reject_pct: float = 1.0, rejects_path: Path | None = None) -> FileOutcome:
+        started = time.perf_counter()
+        data = path.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        file_path = str(path.resolve())
+        outcome = FileOutcome(path=path, table=self.table, status="loaded")
+        self.ensure_log()
+        previous = self.previous_loads(sha256, file_path)
+        same_content = [p for p in previous if p.content_sha256 == sha256]
+        if same_content and not replace:
+            outcome.status = "skipped"
+            outcome.previous = same_content[0]
+            outcome.seconds = time.perf_counter() - started
+            log.info("%s: same content as %s; nothing loaded", path.name, same_content[0].describe())
+            return outcome
+        to_replace = previous if replace else []
+        outcome.other_versions = [] if replace else previous
+        for p in to_replace:
+            if not p.has_load_ids:
+                raise RefusedError(
+                    f"cannot replace {p.describe()}: {self.schema}.{self.table} was not created by mca, "
+                    f"so its rows carry no {LOAD_ID_COLUMN} and that load's rows cannot be told apart"
+                )
+
+        result = read_file(path, mapping, data)
+        outcome.rows_read, outcome.rows_rejected = result.rows_read, result.rows_rejected
+        outcome.duplicate_lines = result.duplicate_lines
+        if rejects_path is not None:
+            outcome.rejects_path = _save_rejects(result, rejects_path)
+        if result.reject_pct > max_reject_pct:
+            where = f"; see {outcome.rejects_path}" if outcome.rejects_path else ""
+            raise DataError(
+                f"{path.name}: {result.rows_rejected:,} of {result.rows_read:,} lines rejected "
+                f"({result.reject_pct:.1f}%), above the {max_reject_pct:g}% limit; nothing loaded{where}"
+            )
+
+        created, has_load_ids = self.ensure_table()
+        try:
+            load_id, first_id, last_id = self._append(
+                result, to_replace, has_load_ids=has_load_ids,
+                log_row={"table_name": self.table, "file_name": path.name[:255], "file_path": file_path,
+                         "content_sha256": sha256, "file_bytes": len(data), "mapping_name": mapping.name,
+                         "mapping_sha256": mapping.sha256, "rows_read": result.rows_read,
+                         "rows_loaded": result.rows_ok, "rows_rejected": result.rows_rejected,
+                         "has_load_ids": has_load_ids},
+            )
+        except _AlreadyLoaded as exc:  # another process loaded the same content meanwhile
+            if created:
+                self._drop_if_empty()
+            outcome.status = "skipped"
+            outcome.previous = exc.previous
+            return outcome
+        except Exception:
+            if created:
+                self._drop_if_empty()
+            raise
+        outcome.status = "replaced" if to_replace else "loaded"
+        outcome.replaced = to_replace
+        outcome.rows_loaded = result.rows_ok
+        outcome.load_id, outcome.first_id, outcome.last_id = load_id, first_id, last_id
+        outcome.seconds = time.perf_counter() - started
+        log.info("%s: %d rows appended to %s.%s as load %d in %.1fs", path.name, result.rows_ok,
+                 self.schema, self.table, load_id, outcome.seconds)
+        return outcome
+
+    def _append(self, result: ReadResult, to_replace: list[PreviousLoad], *, has_load_ids: bool,
+                log_row: dict[str, object]) -> tuple[int, int | None, int | None]:
+        frame = result.frame.reset_index(drop=True)
+        frame.insert(0, "_mca_seq", range(1, len(frame) + 1))
+        columns = [c for c in self.types if c != self.assigned]
+        frame = frame[["_mca_seq", *columns]]
+        wh = self.wh
+        if wh.is_duckdb:
+            wh._conn.register("mca_ingest_frame", frame)  # DuckDB reads the DataFrame in place
+            source = "mca_ingest_frame"
+        else:
+            source = self._stage_mysql(frame, columns)
+        try:
+            return self._transaction(source, columns, len(frame), to_replace, has_load_ids, log_row)
+        finally:
+            if wh.is_duckdb:
+                wh._conn.unregister("mca_ingest_frame")
+            else:
+                wh.execute(f"drop temporary table if exists {source}")
+
+    def _stage_mysql(self, frame: pd.DataFrame, columns: list[str]) -> str:
+        """Bulk-load the rows into a temporary table of this connection; returns its name."""
+        wh = self.wh
+        staging = wh.raw(f"_mca_ingest_{self.table}")
+        nullable = {c: _without_null(t) for c, t in self.types.items() if c in columns}
+        cols = ", ".join(f"{wh.quote(c)} {t} null" for c, t in nullable.items())
+        wh.execute(f"drop temporary table if exists {staging}")
+        wh.execute(f"create temporary table {staging} ({wh.quote('_mca_seq')} bigint not null, {cols}) "
+                   "engine=InnoDB default charset=utf8mb4")
+        with tempfile.TemporaryDirectory(prefix="mca-ingest-") as tmp:
+            tsv = Path(tmp) / f"{self.table}.tsv"
+            _write_mysql_tsv(frame, tsv)
+            col_list = ", ".join(wh.quote(c) for c in frame.columns)
+            wh.execute(
+                f"load data local infile %s into table {staging} character set utf8mb4 "
+                f"fields terminated by '\\t' escaped by '\\\\' lines terminated by '\\n' ({col_list})",
+                [str(tsv)],
+            )
+        problems = wh.query("show warnings")
+        problems = problems[problems["Level"].isin(["Warning", "Error"])] if not problems.empty else problems
+        if not problems.empty:
+            first = problems.iloc[0]
+            raise WarehouseError(f"staging the rows for {self.schema}.{self.table} failed: {first['Message']} "
+                                 f"(and {len(problems) - 1} more warnings); nothing loaded")
+        staged = int(wh.scalar(f"select count(*) from {staging}"))
+        if staged != len(frame):
+            raise WarehouseError(f"staging {self.schema}.{self.table}: {len(frame)} rows sent, {staged} "
+                                 "arrived; nothing loaded")
+        return staging
+
+    def _transaction(self, source: str, columns: list[str], rows: int, to_replace: list[PreviousLoad],
+                     has_load_ids: bool, log_row: dict[str, object]) -> tuple[int, int | None, int | None]:
+        wh, p = self.wh, self.ph
+        lock = "" if wh.is_duckdb else " for update"
+        wh.execute("begin transaction" if wh.is_duckdb else "start transaction")
+        try:
+            load_id = int(wh.scalar(f"select coalesce(max(load_id), 0) + 1 from {self.log_table}{lock}"))
+            replaced_ids = [prev.load_id for prev in to_replace]
+            clash = wh.query(f"select load_id from {self.log_table} where table_name = {p} and "
+                             f"content_sha256 = {p}{lock}", [self.table, log_row["content_sha256"]])
+            clash_ids = [int(x) for x in clash["load_id"]] if not clash.empty else []
+            if any(i not in replaced_ids for i in clash_ids):
+                found = [prev for prev in self.previous_loads(str(log_row["content_sha256"]), "")
+                         if prev.load_id in clash_ids]
+                raise _AlreadyLoaded(found[0] if found else None)
+
+            target_cols = list(columns)
+            select_cols = [f"cast({wh.quote(c)} as {_without_null(self.types[c])})" if wh.is_duckdb
+                           else wh.quote(c) for c in columns]
+            first_id = last_id = None
+            if self.assigned:
+                # ids continue from the largest id before anything is removed, so they never repeat
+                base = int(wh.scalar(f"select coalesce(max({wh.quote(self.assigned)}), 0) from {self.raw}{lock}"))
+                target_cols.insert(0, self.assigned)
+                select_cols.insert(0, f"{base} + {wh.quote('_mca_seq')}")
+                if rows:
+                    first_id, last_id = base + 1, base + rows
+            if has_load_ids:
+                target_cols.append(LOAD_ID_COLUMN)
+                select_cols.append(str(load_id))
+            for prev_id in replaced_ids:
+                wh.execute(f"delete from {self.raw} where {wh.quote(LOAD_ID_COLUMN)} = {p}", [prev_id])
+                wh.execute(f"delete from {self.log_table} where load_id = {p}", [prev_id])
+            inserted = self._insert_select(target_cols, select_cols, source)
+            if inserted != rows:
+                raise WarehouseError(f"appending to {self.schema}.{self.table}: {rows} rows sent, "
+                                     f"{inserted} inserted")
+            values = {**log_row, "load_id": load_id, "first_id": first_id, "last_id": last_id,
+                      "loaded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
+            names = list(LOG_COLUMNS)
+            wh.execute(
+                f"insert into {self.log_table} ({', '.join(wh.quote(n) for n in names)}) "
+                f"values ({', '.join([p] * len(names))})",
+                [values[n] for n in names],
+            )
+            wh.execute("commit")
+        except _AlreadyLoaded:
+            wh.execute("rollback")
+            raise
+        except WarehouseError:
+            wh.execute("rollback")
+            raise
+        except Exception as exc:
+            wh.execute("rollback")
+            raise WarehouseError(f"appending to {self.schema}.{self.table} failed, nothing loaded: "
+                                 f"{_db_message(exc)}") from exc
+        return load_id, first_id, last_id
+
+    def _insert_select(self, target_cols: list[str], select_cols: list[str], source: str) -> int:
+        wh = self.wh
+        sql = (f"insert into {self.raw} ({', '.join(wh.quote(c) for c in target_cols)}) "
+               f"select {', '.join(select_cols)} from {source} order by {wh.quote('_mca_seq')}")
+        if wh.is_duckdb:
+            counted = wh.query(sql)
+            return int(counted.iat[0, 0]) if not counted.empty else 0
+        wh.execute(sql)
+        return int(wh.scalar("select row_count()"))
+
+
+class _AlreadyLoaded(Exception):
+    def __init__(self, previous: PreviousLoad | None) -> None:
+        super().__init__("already loaded")
+        self.previous = previous
+
+
+def _without_null(sql_type: str) -> str:
+    return sql_type.replace(" not null", "").replace(" null", "")
+
+
+def _db_message(exc: BaseException) -> str:
+    text = _short(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _save_rejects(result: ReadResult, path: Path) -> Path | None:
+    """Write the rejects file; when there are none, remove a stale one from an earlier run."""
+    if result.rows_rejected:
+        write_rejects(result.rejects, path)
+        return path
+    if path.is_file():
+        with path.open(encoding="utf-8") as fh:
+            if fh.readline().strip() == ",".join(REJECT_COLUMNS):
+                path.unlink()
+    return None

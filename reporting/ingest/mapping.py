@@ -1,0 +1,387 @@
+"""Mapping files: how the columns of an export become the columns of a raw table.
+
+A mapping is a YAML file (format documented in ``mappings/README.md``)::
+
+    table: campaigns
+    format: {delimiter: ";", decimal: ",", thousands: ".", null_values: ["#N/A", "-"]}
+    columns:
+      campaign_name: {concat: [campaign, placement], separator: " | "}
+      channel: {const: Display}
+      cost: Spend                      # shorthand for {column: Spend}
+      date: {column: Day, format: "%d/%m/%Y"}
+
+:func:`load_mapping` validates it completely, so a mistake is one :class:`ConfigError` line naming
+the key at fault, before any file is read. :meth:`Mapping.check_header` then checks that every
+source column it uses is in a file's header.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reporting.errors import ConfigError
+from reporting.ingest.contract import DEFAULT_REQUIRED, INGEST_TABLES, ColumnSpec, Kind, column_specs
+
+log = logging.getLogger(__name__)
+
+WHITESPACE = "whitespace"
+EXPRESSION_KEYS = ("column", "const", "concat", "sum", "difference", "date_parts")
+OPTION_KEYS = ("separator", "format", "required")
+FORMAT_KEYS = ("delimiter", "quotechar", "encoding", "header", "names", "decimal", "thousands",
+               "date_format", "null_values", "strip")
+TOP_KEYS = ("table", "description", "format", "columns")
+
+#: Which expressions can fill a column of each kind.
+ALLOWED: dict[Kind, tuple[str, ...]] = {
+    Kind.text: ("column", "const", "concat"),
+    Kind.integer: ("column", "const", "sum", "difference"),
+    Kind.decimal: ("column", "const", "sum", "difference"),
+    Kind.float: ("column", "const", "sum", "difference"),
+    Kind.date: ("column", "const", "date_parts"),
+}
+
+Operand = str | int | float  # a source column name, or a number
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How a file is split into fields and how its values are written."""
+
+    delimiter: str | None = ","  # None: runs of whitespace
+    quotechar: str | None = '"'
+    encoding: str = "utf-8"
+    header: bool = True
+    names: tuple[str, ...] | None = None
+    decimal: str = "."
+    thousands: str | None = None
+    date_format: str = "%Y-%m-%d"
+    null_values: frozenset[str] = frozenset()
+    strip: bool = True
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How one raw column is computed from a line's fields."""
+
+    target: str
+    spec: ColumnSpec
+    kind: str  # "column", "const", "concat", "sum", "difference", "date_parts" or "null"
+    operands: tuple[Operand, ...] = ()
+    value: Any = None  # const, already converted to the column's kind
+    separator: str = ""
+    date_format: str | None = None
+    date_parts: tuple[tuple[str, Operand], ...] = ()  # (("year", ...), ("month", ...), ("day", ...))
+    required: bool = False
+
+    def source_columns(self) -> list[str]:
+        ops = list(self.operands) + [v for _, v in self.date_parts]
+        return [o for o in ops if isinstance(o, str)]
+
+    def describe(self) -> str:
+        if self.kind == "column":
+            return f"column {self.operands[0]}"
+        if self.kind in ("const", "null"):
+            return f"constant {self.value!r}"
+        if self.kind == "date_parts":
+            return "date from " + ", ".join(f"{k} {v}" for k, v in self.date_parts)
+        return f"{self.kind} of " + ", ".join(str(o) for o in self.operands)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    table: str
+    format: FileFormat
+    columns: dict[str, ColumnMapping]
+    sha256: str
+    path: Path | None = None
+
+    def source_columns(self) -> dict[str, list[str]]:
+        """Each source column the mapping reads, with the raw columns that use it."""
+        out: dict[str, list[str]] = {}
+        for col in self.columns.values():
+            for source in col.source_columns():
+                out.setdefault(source, []).append(col.target)
+        return out
+
+    def check_header(self, header: list[str], file_name: str) -> None:
+        """Fail naming the first source column that is missing from (or repeated in) ``header``."""
+        for source, users in self.source_columns().items():
+            found = header.count(source)
+            if found == 1:
+                continue
+            used_by = ", ".join(users)
+            if found > 1:
+                raise ConfigError(f"{file_name}: column {source!r} (used by {used_by}) appears {found} "
+                                  f"times in the header; rename it in the file")
+            near = [h for h in header if h.lower() == source.lower()]
+            hint = f" (did you mean {near[0]!r}? names are case-sensitive)" if near else ""
+            shown = ", ".join(repr(h) for h in header if h)
+            raise ConfigError(f"mapping {self.name}: column {source!r} (used by {used_by}) is not in the "
+                              f"header of {file_name}{hint}; the header has: {shown}")
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and validate a mapping file. Raises ConfigError naming the bad key or value."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read mapping {path}: {exc.strerror or exc}") from None
+    import yaml
+
+    try:
+        doc = yaml.safe_load(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"mapping {path} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"cannot parse mapping {path}{where}: {problem}") from None
+    return parse_mapping(doc, name=path.stem, sha256=hashlib.sha256(data).hexdigest(), path=path)
+
+
+def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = None) -> Mapping:
+    """Validate a mapping already parsed from YAML (a dict)."""
+    where = f"mapping {name}"
+    if not isinstance(doc, MappingABC):
+        raise ConfigError(f"{where}: expected keys table, format, columns at the top level")
+    _no_unknown(doc, TOP_KEYS, where)
+    table = doc.get("table")
+    if table not in INGEST_TABLES:
+        raise ConfigError(f"{where}: table must be one of {', '.join(INGEST_TABLES)}, got {table!r}")
+    fmt = _parse_format(doc.get("format") or {}, where)
+    columns_doc = doc.get("columns")
+    if not isinstance(columns_doc, MappingABC) or not columns_doc:
+        raise ConfigError(f"{where}: columns must map each raw column of {table} to a source")
+    specs = column_specs(table)
+    for target in columns_doc:
+        if target not in specs:
+            assigned = set(INGEST_TABLES[table]) - set(specs)
+            why = " (mca assigns it)" if target in assigned else ""
+            raise ConfigError(f"{where}: columns.{target}: not a column the {table} table takes{why}; "
+                              f"its columns are: {', '.join(specs)}")
+    missing = [c for c in specs if c not in columns_doc]
+    if missing:
+        raise ConfigError(f"{where}: no entry for raw column(s) {', '.join(missing)} of {table} "
+                          "(map each one, or set it to null)")
+    required = set(DEFAULT_REQUIRED[table])
+    columns = {
+        target: _parse_column(target, specs[target], columns_doc[target], fmt, where, target in required)
+        for target in specs
+    }
+    return Mapping(name=name, table=str(table), format=fmt, columns=columns, sha256=sha256, path=path)
+
+
+def _no_unknown(doc: MappingABC, allowed: tuple[str, ...], where: str) -> None:
+    for key in doc:
+        if key not in allowed:
+            raise ConfigError(f"{where}: unknown key {key!r}; expected one of: {', '.join(allowed)}")
+
+
+def _parse_format(doc: Any, where: str) -> FileFormat:
+    where = f"{where}: format"
+    if not isinstance(doc, MappingABC):
+        raise ConfigError(f"{where} must be a set of options ({', '.join(FORMAT_KEYS)})")
+    _no_unknown(doc, FORMAT_KEYS, where)
+    base = FileFormat()
+
+    def text_opt(key: str, default: str | None, *, allow_null: bool = False) -> str | None:
+        if key not in doc:
+            return default
+        value = doc[key]
+        if value is None and allow_null:
+            return None
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}.{key} must be text, got {value!r}")
+        return value
+
+    delimiter = text_opt("delimiter", ",")
+    if delimiter in (WHITESPACE, "whitespace"):
+        delimiter = None
+    elif delimiter == "tab":
+        delimiter = "\t"
+    elif delimiter is None or len(delimiter) != 1 or delimiter in "\r\n":
+        raise ConfigError(f"{where}.delimiter must be one character, 'tab' or 'whitespace', got {delimiter!r}")
+    quotechar = text_opt("quotechar", '"', allow_null=True)
+    if quotechar is not None and (len(quotechar) != 1 or quotechar == delimiter):
+        raise ConfigError(f"{where}.quotechar must be one character other than the delimiter (or null), "
+                          f"got {quotechar!r}")
+    encoding = text_opt("encoding", "utf-8") or "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from None
+    header = doc.get("header", True)
+    if not isinstance(header, bool):
+        raise ConfigError(f"{where}.header must be true or false, got {header!r}")
+    names = doc.get("names")
+    if names is not None:
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"{where}.names must be a list of column names")
+        names = tuple(names)
+    elif not header:
+        raise ConfigError(f"{where}: a file without a header needs names (the column names, in order)")
+    decimal = text_opt("decimal", ".")
+    if decimal not in (".", ","):
+        raise ConfigError(f"{where}.decimal must be '.' or ',', got {decimal!r}")
+    thousands = text_opt("thousands", None, allow_null=True)
+    if thousands is not None and (len(thousands) != 1 or thousands == decimal or thousands.isdigit()):
+        raise ConfigError(f"{where}.thousands must be one character other than the decimal separator "
+                          f"(or null), got {thousands!r}")
+    if thousands is not None and thousands == delimiter:
+        raise ConfigError(f"{where}.thousands cannot be the delimiter {delimiter!r}")
+    if decimal == delimiter:
+        raise ConfigError(f"{where}.decimal cannot be the delimiter {delimiter!r}")
+    date_format = text_opt("date_format", base.date_format) or base.date_format
+    _check_date_format(date_format, f"{where}.date_format")
+    nulls = doc.get("null_values", [])
+    if nulls is None:
+        nulls = []
+    if isinstance(nulls, str) or not isinstance(nulls, list) or not all(isinstance(v, str) for v in nulls):
+        raise ConfigError(f"{where}.null_values must be a list of texts, e.g. [\"#N/A\", \"-\"] "
+                          "(quote them in YAML)")
+    strip = doc.get("strip", True)
+    if not isinstance(strip, bool):
+        raise ConfigError(f"{where}.strip must be true or false, got {strip!r}")
+    return FileFormat(
+        delimiter=delimiter, quotechar=quotechar, encoding=encoding, header=header, names=names,
+        decimal=decimal, thousands=thousands, date_format=date_format,
+        null_values=frozenset(v.strip() if strip else v for v in nulls), strip=strip,
+    )
+
+
+def _check_date_format(fmt: str, where: str) -> None:
+    if "%" not in fmt:
+        raise ConfigError(f"{where} must be a strftime format such as '%d/%m/%Y', got {fmt!r}")
+    try:
+        dt.date(2001, 2, 3).strftime(fmt)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: invalid format {fmt!r}: {exc}") from None
+
+
+def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, where: str,
+                  required_default: bool) -> ColumnMapping:
+    where = f"{where}: columns.{target}"
+    if entry is None:
+        if required_default:
+            raise ConfigError(f"{where} is required, so it cannot be null")
+        return ColumnMapping(target=target, spec=spec, kind="null")
+    if isinstance(entry, str):
+        entry = {"column": entry}
+    if not isinstance(entry, MappingABC):
+        raise ConfigError(f"{where} must be a source column name or one of: {', '.join(EXPRESSION_KEYS)}")
+    _no_unknown(entry, EXPRESSION_KEYS + OPTION_KEYS, where)
+    kinds = [k for k in EXPRESSION_KEYS if k in entry]
+    if len(kinds) != 1:
+        raise ConfigError(f"{where} needs exactly one of {', '.join(EXPRESSION_KEYS)}, got "
+                          f"{', '.join(kinds) or 'none'}")
+    kind = kinds[0]
+    if kind not in ALLOWED[spec.kind]:
+        raise ConfigError(f"{where}: {kind} cannot fill a {spec.kind.value} column; use one of: "
+                          f"{', '.join(ALLOWED[spec.kind])}")
+    required = entry.get("required", required_default)
+    if not isinstance(required, bool):
+        raise ConfigError(f"{where}.required must be true or false, got {required!r}")
+    if required_default and not required:
+        raise ConfigError(f"{where}.required cannot be false: the {target} column cannot be empty")
+    if "separator" in entry and kind != "concat":
+        raise ConfigError(f"{where}.separator only applies to concat")
+    date_format = entry.get("format")
+    if date_format is not None:
+        if not (spec.kind is Kind.date and kind == "column"):
+            raise ConfigError(f"{where}.format only applies to a date read from a column")
+        if not isinstance(date_format, str):
+            raise ConfigError(f"{where}.format must be text, got {date_format!r}")
+        _check_date_format(date_format, f"{where}.format")
+    value = entry[kind]
+    common = dict(target=target, spec=spec, required=required)
+
+    if kind == "column":
+        if not isinstance(value, str) or value == "":
+            raise ConfigError(f"{where}.column must be a column name, got {value!r}")
+        return ColumnMapping(kind=kind, operands=(value,), date_format=date_format or fmt.date_format, **common)
+    if kind == "const":
+        converted = _convert_const(value, spec, where)
+        if converted is None and required:
+            raise ConfigError(f"{where} is required, so its constant cannot be null")
+        return ColumnMapping(kind="null" if converted is None else "const", value=converted, **common)
+    if kind == "concat":
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{where}.concat must be a list of column names")
+        separator = entry.get("separator", "")
+        if not isinstance(separator, str):
+            raise ConfigError(f"{where}.separator must be text, got {separator!r}")
+        return ColumnMapping(kind=kind, operands=tuple(value), separator=separator, **common)
+    if kind in ("sum", "difference"):
+        ok = isinstance(value, list) and value and all(_is_operand(v) for v in value)
+        if not ok or (kind == "difference" and len(value) != 2):
+            shape = "[a, b] (a - b)" if kind == "difference" else "a list"
+            raise ConfigError(f"{where}.{kind} must be {shape} of column names or numbers")
+        if not any(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}.{kind} uses no column; use const for a constant")
+        return ColumnMapping(kind=kind, operands=tuple(value), **common)
+    # date_parts
+    if not isinstance(value, MappingABC):
+        raise ConfigError(f"{where}.date_parts must have year, month and day")
+    _no_unknown(value, ("year", "month", "day"), f"{where}.date_parts")
+    parts = []
+    for part in ("year", "month", "day"):
+        v = value.get(part)
+        if not (isinstance(v, str) and v) and not (isinstance(v, int) and not isinstance(v, bool)):
+            raise ConfigError(f"{where}.date_parts.{part} must be a column name or a whole number, got {v!r}")
+        parts.append((part, v))
+    if not any(isinstance(v, str) for _, v in parts):
+        raise ConfigError(f"{where}.date_parts uses no column; use const for a constant date")
+    return ColumnMapping(kind=kind, date_parts=tuple(parts), **common)
+
+
+def _is_operand(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    return (isinstance(v, str) and v != "") or isinstance(v, (int, float))
+
+
+def _convert_const(value: Any, spec: ColumnSpec, where: str) -> Any:
+    if value is None:
+        return None
+    bad = ConfigError(f"{where}.const: {value!r} is not a valid {spec.kind.value}")
+    if spec.kind is Kind.text:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise bad
+        text = str(value)
+        if spec.max_length is not None and len(text) > spec.max_length:
+            raise ConfigError(f"{where}.const is longer than {spec.max_length} characters")
+        return text
+    if spec.kind is Kind.date:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise bad from None
+    if isinstance(value, bool):
+        raise bad
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise bad from None
+    if spec.max_abs is not None and abs(number) >= spec.max_abs:
+        raise ConfigError(f"{where}.const {value!r} is out of range for {spec.name}")
+    if spec.kind is Kind.integer:
+        if number != int(number):
+            raise bad
+        return int(number)
+    return number
