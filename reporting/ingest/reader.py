@@ -102,50 +102,108 @@ def _split_fields(line: str, fmt: FileFormat) -> list[str]:
 
 
 @dataclass
-class _Records:
-    rows: list[list[str]]
-    starts: list[int]  # physical line where each record starts
-    raws: list[str] | None  # raw text of each record when records span lines, else None
+class _Split:
+    """A file's data lines split into records of fields."""
+
+    fields: pd.DataFrame  # records with the expected field count; columns 0..n-1; index = line
+    wrong: pd.Series  # reason by line, for records with another field count
+    raw: pd.Series  # raw text of every non-blank record, by line
+    blank: int
 
 
-def _records(lines: list[str], first: int, fmt: FileFormat) -> _Records:
-    """Split ``lines`` (physical line ``first`` onwards) into records of fields."""
-    starts = list(range(first, first + len(lines)))
-    if fmt.delimiter is None:
-        return _Records([ln.split() for ln in lines], starts, None)
-    if fmt.quotechar is None or not any(fmt.quotechar in ln for ln in lines):
-        d = fmt.delimiter
-        return _Records([ln.split(d) if ln else [] for ln in lines], starts, None)
-    text = "\n".join(lines)
+def _split(lines: list[str], first: int, fmt: FileFormat, expected: int) -> _Split:
+    """Split ``lines`` (physical line ``first`` onwards) into records of ``expected`` fields.
+
+    When every record is one line (no quoted field spans lines), field counts come from the
+    lines themselves and pandas' C parser splits the good ones; otherwise the csv module reads
+    the records one by one, tracking the line each starts on.
+    """
+    n = len(lines)
+    blank = np.fromiter((not ln.strip() for ln in lines), dtype=bool, count=n)
+    q, d = fmt.quotechar, fmt.delimiter
+    options: dict[str, object]
+    if d is None:
+        counts = np.fromiter((len(ln.split()) for ln in lines), dtype=np.int64, count=n)
+        options = {"sep": r"\s+"}
+    else:
+        quoted = [i for i, ln in enumerate(lines) if q is not None and q in ln]
+        if any(lines[i].count(q) % 2 for i in quoted):  # a quoted field may go on to the next line
+            return _split_records(lines, first, fmt, expected, blank)
+        counts = np.fromiter((ln.count(d) + 1 for ln in lines), dtype=np.int64, count=n)
+        if quoted:
+            parsed = csv.reader((lines[i] for i in quoted), delimiter=d, quotechar=q)
+            try:
+                counts[quoted] = [len(row) for row in parsed]
+            except csv.Error:
+                return _split_records(lines, first, fmt, expected, blank)
+            options = {"sep": d, "quotechar": q, "doublequote": True}
+        else:
+            options = {"sep": d, "quoting": csv.QUOTE_NONE}
+    starts = np.arange(first, first + n, dtype=np.int64)
+    good = (counts == expected) & ~blank
+    wrong = ~good & ~blank
+    good_lines = [ln for ln, ok in zip(lines, good) if ok] if not good.all() else lines
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=fmt.delimiter, quotechar=fmt.quotechar))
-    except csv.Error:
-        rows = None
-    if rows is not None and len(rows) == len(lines):
-        return _Records(rows, starts, None)
-    return _records_spanning(lines, first, fmt)
+        fields = _parse_lines(good_lines, expected, options)
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        fields = None
+    if fields is None or len(fields) != len(good_lines):
+        log.info("pandas split differs from the field counts; reading record by record")
+        return _split_records(lines, first, fmt, expected, blank)
+    fields.index = pd.Index(starts[good], name="line")
+    reasons = pd.Series([f"expected {expected} fields, found {c}" for c in counts[wrong]],
+                        index=starts[wrong], dtype=object)
+    raw = pd.Series(lines, index=starts, dtype=object)[~blank]
+    return _Split(fields=fields, wrong=reasons, raw=raw, blank=int(blank.sum()))
 
 
-def _records_spanning(lines: list[str], first: int, fmt: FileFormat) -> _Records:
-    """Records when quoted fields span lines: track where each record starts and ends."""
-    rows: list[list[str]] = []
+def _parse_lines(lines: list[str], expected: int, options: dict[str, object]) -> pd.DataFrame:
+    if not lines:
+        return _empty_fields(expected)
+    return pd.read_csv(
+        io.StringIO("\n".join(lines)), header=None, names=list(range(expected)), dtype=object,
+        na_filter=False, skip_blank_lines=False, engine="c", **options,
+    )
+
+
+def _empty_fields(expected: int) -> pd.DataFrame:
+    return pd.DataFrame({i: pd.Series(dtype=object) for i in range(expected)})
+
+
+def _split_records(lines: list[str], first: int, fmt: FileFormat, expected: int,
+                   line_blank: np.ndarray | None = None) -> _Split:
+    """Record by record with the csv module, for quoted fields that span lines."""
+    rows: list[list[str] | None] = []
     starts: list[int] = []
     raws: list[str] = []
-    source = io.StringIO("\n".join(lines))
-    reader = csv.reader(source, delimiter=fmt.delimiter or ",", quotechar=fmt.quotechar)
+    errors: dict[int, str] = {}
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=fmt.delimiter or ",",
+                        quotechar=fmt.quotechar or '"')
     done = 0  # physical lines consumed so far
     while True:
         try:
-            row = next(reader)
+            row: list[str] | None = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            row = [f"\0malformed: {exc}"]  # counted as a wrong field count below
-        start, done = done, reader.line_num
+            row = None
+            errors[len(rows)] = f"malformed quoting: {exc}"
+        start, done = done, max(reader.line_num, done + 1)
         rows.append(row)
         starts.append(first + start)
         raws.append("\n".join(lines[start:done]))
-    return _Records(rows, starts, raws)
+    blank = np.fromiter((not r.strip() for r in raws), dtype=bool, count=len(raws))
+    counts = np.fromiter((len(r) if r is not None else -1 for r in rows), dtype=np.int64, count=len(rows))
+    good = (counts == expected) & ~blank
+    wrong = np.flatnonzero(~good & ~blank)
+    start_arr = np.asarray(starts, dtype=np.int64)
+    reasons = pd.Series([errors.get(i, f"expected {expected} fields, found {counts[i]}") for i in wrong],
+                        index=start_arr[wrong], dtype=object)
+    good_rows = [r for r, ok in zip(rows, good) if ok]
+    fields = pd.DataFrame(good_rows, columns=range(expected), dtype=object) if good_rows else _empty_fields(expected)
+    fields.index = pd.Index(start_arr[good], name="line")
+    raw = pd.Series(raws, index=start_arr, dtype=object)[~blank]
+    return _Split(fields=fields, wrong=reasons, raw=raw, blank=int(blank.sum()))
 
 
 def read_header(lines: list[str], fmt: FileFormat, file_name: str) -> tuple[list[str], int]:
@@ -184,50 +242,22 @@ def read_bytes(data: bytes, mapping: Mapping, *, file_name: str) -> ReadResult:
     lines = split_lines(decode(data, fmt.encoding, file_name))
     header, first_data = read_header(lines, fmt, file_name)
     mapping.check_header(header, file_name)
-    expected = len(header)
-    body = lines[first_data:]
-    records = _records(body, first_data + 1, fmt)
-
-    starts = np.asarray(records.starts, dtype=np.int64)
-    raws = records.raws if records.raws is not None else body
-    blank = np.fromiter((not r.strip() for r in raws), dtype=bool, count=len(raws))
-    counts = np.fromiter(map(len, records.rows), dtype=np.int64, count=len(records.rows))
-    good = (counts == expected) & ~blank
-    wrong = ~good & ~blank
-
-    raw_series = pd.Series(raws, index=starts, dtype=object)
-    data_raws = raw_series[~blank]
-    duplicates = int(data_raws.duplicated().sum())
-    rows_read = int((~blank).sum())
-
-    structural = pd.Series(
-        [_count_reason(records.rows[i], expected) for i in np.flatnonzero(wrong)],
-        index=starts[wrong], dtype=object,
-    )
-    good_rows = [r for r, ok in zip(records.rows, good) if ok] if not good.all() else records.rows
-    fields = pd.DataFrame(good_rows, columns=range(expected), dtype=object) if good_rows else \
-        pd.DataFrame({i: pd.Series(dtype=object) for i in range(expected)})
-    fields.index = pd.Index(starts[good], name="line")
-
-    frame, errors = _evaluate(fields, header, mapping)
-    reasons = _join_reasons([structural, *errors])
-    bad_lines = reasons.index
-    frame = frame[~frame.index.isin(bad_lines)]
+    split = _split(lines[first_data:], first_data + 1, fmt, len(header))
+    frame, errors = _evaluate(split.fields, header, mapping)
+    reasons = _join_reasons([split.wrong, *errors])
+    if len(reasons):
+        frame = frame[~frame.index.isin(reasons.index)]
     rejects = pd.DataFrame({
-        "line": reasons.index.astype(np.int64),
+        "line": reasons.index.to_numpy(dtype=np.int64),
         "reason": reasons.to_numpy(dtype=object),
-        "raw_line": raw_series.reindex(reasons.index).to_numpy(dtype=object),
+        "raw_line": split.raw.reindex(reasons.index).to_numpy(dtype=object),
     })
+    rows_read = len(split.raw)
+    duplicates = int(split.raw.duplicated().sum())
     log.info("%s: %d lines read, %d ok, %d rejected, %d duplicate, %d blank", file_name, rows_read,
-             len(frame), len(rejects), duplicates, int(blank.sum()))
+             len(frame), len(rejects), duplicates, split.blank)
     return ReadResult(file_name=file_name, frame=frame, rejects=rejects, rows_read=rows_read,
-                      duplicate_lines=duplicates, blank_lines=int(blank.sum()))
-
-
-def _count_reason(row: list[str], expected: int) -> str:
-    if len(row) == 1 and row[0].startswith("\0malformed: "):
-        return "malformed quoting: " + row[0][len("\0malformed: "):]
-    return f"expected {expected} fields, found {len(row)}"
+                      duplicate_lines=duplicates, blank_lines=split.blank)
 
 
 def _join_reasons(parts: list[pd.Series]) -> pd.Series:
@@ -244,10 +274,17 @@ def _join_reasons(parts: list[pd.Series]) -> pd.Series:
 
 
 class _Evaluator:
+    """Computes the mapping's columns over the fields, collecting the reasons rows fail.
+
+    Text work is done with list comprehensions over Python strings (much faster than pandas'
+    object-dtype .str methods); numbers and dates go through pandas' C parsers.
+    """
+
     def __init__(self, fields: pd.DataFrame, header: list[str], fmt: FileFormat) -> None:
         self.fields = fields
         self.position = {name: i for i, name in enumerate(header)}
         self.fmt = fmt
+        self.nulls = frozenset(fmt.null_values | {""})
         self.errors: list[pd.Series] = []
         self._text: dict[str, pd.Series] = {}
         self._numbers: dict[str, pd.Series] = {}
@@ -256,54 +293,82 @@ class _Evaluator:
     def index(self) -> pd.Index:
         return self.fields.index
 
+    def series(self, values: list, dtype: object = object) -> pd.Series:
+        return pd.Series(values, index=self.index, dtype=dtype)
+
     def text(self, column: str) -> pd.Series:
-        """A source column as text, NaN for an empty field or a null marker."""
+        """A source column as text (None for an empty field or a null marker)."""
         if column not in self._text:
-            s = self.fields[self.position[column]].astype(object)
-            if self.fmt.strip:
-                s = s.str.strip()
-            null = s.eq("")
-            if self.fmt.null_values:
-                null |= s.isin(list(self.fmt.null_values))
-            self._text[column] = s.where(~null)
+            self._text[column] = self.series(_clean(self.fields[self.position[column]].tolist(),
+                                                    self.nulls, strip=self.fmt.strip))
         return self._text[column]
 
-    def fail(self, mask: pd.Series, reason: str, raw: pd.Series | None = None) -> None:
+    def fail(self, mask: pd.Series | np.ndarray, reason: str, raw: pd.Series | None = None) -> None:
+        mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
+        where = self.index[mask]
         if raw is None:
-            self.errors.append(pd.Series(reason, index=self.index[mask.to_numpy()], dtype=object))
+            self.errors.append(pd.Series(reason, index=where, dtype=object))
         else:
-            shown = raw[mask].astype(str).str.slice(0, 80)
-            self.errors.append(reason + ": '" + shown + "'")
+            shown = [str(v)[:80] for v in raw.to_numpy()[mask]]
+            self.errors.append(pd.Series([f"{reason}: '{v}'" for v in shown], index=where, dtype=object))
 
     def number(self, column: str, target: str) -> pd.Series:
         """A source column parsed as a float (decimal and thousands separators of the format)."""
-        key = column
-        if key in self._numbers:
-            return self._numbers[key]
+        if column in self._numbers:
+            return self._numbers[column]
         raw = self.text(column)
-        present = raw.notna()
-        t = raw[present]
+        values = raw.tolist()
         fmt = self.fmt
-        shape_ok = pd.Series(True, index=t.index)
+        shape_bad = np.zeros(len(values), dtype=bool)
         if fmt.thousands is not None:
             th, dec = re.escape(fmt.thousands), re.escape(fmt.decimal)
-            grouped = rf"[+-]?(?:\d{{1,3}}(?:{th}\d{{3}})+|\d*)(?:{dec}\d*)?(?:[eE][+-]?\d+)?"
-            shape_ok = t.str.fullmatch(grouped).fillna(False).astype(bool)
-            t = t.str.replace(fmt.thousands, "", regex=False)
+            grouped = re.compile(rf"[+-]?(?:\d{{1,3}}(?:{th}\d{{3}})+|\d*)(?:{dec}\d*)?(?:[eE][+-]?\d+)?")
+            shape_bad |= np.fromiter((x is not None and grouped.fullmatch(x) is None for x in values),
+                                     dtype=bool, count=len(values))
+            values = [x.replace(fmt.thousands, "") if x is not None else None for x in values]
         if fmt.decimal == ",":
-            shape_ok &= ~t.str.contains(".", regex=False).fillna(False).astype(bool)
-            t = t.str.replace(",", ".", regex=False)
-        values = pd.to_numeric(t, errors="coerce").astype("float64")
-        bad_vals = values.isna() | ~np.isfinite(values) | ~shape_ok
-        out = pd.Series(np.nan, index=raw.index, dtype="float64")
-        out[present] = values.where(~bad_vals)
-        bad = pd.Series(False, index=raw.index)
-        bad[present] = bad_vals.to_numpy()
+            joined = _join([x for x in values if x is not None])
+            if "." in joined:
+                shape_bad |= np.fromiter((x is not None and "." in x for x in values), dtype=bool, count=len(values))
+            if "," in joined:
+                values = [x.replace(",", ".") if x is not None else None for x in values]
+        present = raw.notna().to_numpy()
+        numbers = _fast_floats(values, present, self.index)
+        if numbers is None:  # some value is not a plain number: parse value by value, coercing
+            numbers = pd.to_numeric(self.series(values), errors="coerce").astype("float64")
+        bad = present & (numbers.isna().to_numpy() | ~np.isfinite(numbers.to_numpy()) | shape_bad)
         self.fail(bad, f"{target} (from {column}): not a number", raw)
-        self._numbers[key] = out
+        out = numbers.where(~bad)
+        self._numbers[column] = out
         return out
+
+
+_SEP = "\x00"  # joins a column's values into one string, for checks at C speed
+_PADDED = re.compile(r"\s\x00|\x00\s")
+
+
+def _join(values: list[str]) -> str:
+    return _SEP + _SEP.join(values) + _SEP
+
+
+def _clean(values: list[str], nulls: frozenset[str], *, strip: bool) -> list[str | None]:
+    """Strip the values and turn empty ones and null markers into None.
+
+    A column is searched as one joined string first (fast), so the per-value work is done only
+    when some value is padded or null, which clean exports rarely are.
+    """
+    joined = _join(values)
+    if strip and _PADDED.search(joined):
+        values = [x.strip() for x in values]
+        joined = _join(values)
+    elif not strip and re.search(r"\x00\s+\x00", joined):  # whitespace only: empty anyway
+        values = [x if x.strip() else "" for x in values]
+        joined = _join(values)
+    if any(f"{_SEP}{n}{_SEP}" in joined for n in nulls) or joined == _SEP + _SEP:
+        return [None if x in nulls else x for x in values]
+    return list(values)
 
 
 def _evaluate(fields: pd.DataFrame, header: list[str], mapping: Mapping) -> tuple[pd.DataFrame, list[pd.Series]]:
@@ -329,15 +394,16 @@ def _column(ev: _Evaluator, col: ColumnMapping) -> pd.Series:
         if col.kind == "column":
             values = ev.text(str(col.operands[0]))
         else:  # concat: any empty part makes the whole empty, as SQL's || does
-            parts = [ev.text(str(c)) for c in col.operands]
-            values = parts[0]
-            for part in parts[1:]:
-                values = values + col.separator + part
+            parts = [ev.text(str(c)).tolist() for c in col.operands]
+            sep = col.separator
+            values = ev.series([None if None in t else sep.join(t) for t in zip(*parts)])
         if spec.max_length is not None:
-            ev.fail(values.str.len().gt(spec.max_length).fillna(False).astype(bool),
-                    f"{col.target}: longer than {spec.max_length} characters")
-            values = values.where(values.str.len().le(spec.max_length).fillna(True).astype(bool))
-        return values.astype(object)
+            limit = spec.max_length
+            too_long = np.fromiter((x is not None and len(x) > limit for x in values.tolist()),
+                                   dtype=bool, count=len(values))
+            ev.fail(too_long, f"{col.target}: longer than {limit} characters")
+            values = values.where(~too_long)
+        return values
     if spec.kind is Kind.date:
         if col.kind == "column":
             source = str(col.operands[0])
@@ -356,34 +422,59 @@ def _column(ev: _Evaluator, col: ColumnMapping) -> pd.Series:
             values = ev.number(source, col.target)
     else:
         terms = [ev.number(o, col.target) if isinstance(o, str) else float(o) for o in col.operands]
-        values = terms[0] if isinstance(terms[0], pd.Series) else pd.Series(terms[0], index=idx, dtype="float64")
-        for i, term in enumerate(terms[1:]):
+        first = terms[0]
+        values = first if isinstance(first, pd.Series) else pd.Series(first, index=idx, dtype="float64")
+        for term in terms[1:]:
             values = values - term if col.kind == "difference" else values + term
     return _fit_number(ev, values, col)
 
 
 def _integer_column(ev: _Evaluator, source: str, target: str) -> pd.Series:
-    """Whole numbers read exactly when written as digits (ids beyond 2**53 stay exact)."""
+    """Whole numbers; exact up to 2**63 when every value is written as digits."""
     raw = ev.text(source)
-    digits = raw.str.fullmatch(r"[+-]?\d{1,18}").fillna(False).astype(bool)
-    if ev.fmt.thousands is None and digits.eq(raw.notna()).all():
-        return raw.astype("Int64") if len(raw) else pd.Series(dtype="Int64", index=raw.index)
+    if ev.fmt.thousands is None:
+        values = raw.tolist()
+        present = raw.notna().to_numpy()
+        filled = values if present.all() else [x if x is not None else "0" for x in values]
+        try:
+            if "_" in _join(filled):
+                raise ValueError("underscores")
+            exact = np.array(filled, dtype=np.int64)
+        except (ValueError, OverflowError, TypeError):
+            pass
+        else:
+            return pd.Series(exact, index=ev.index, dtype="Int64").where(present)
     return ev.number(source, target)
+
+
+def _fast_floats(values: list, present: np.ndarray, index: pd.Index) -> pd.Series | None:
+    """Every present value parsed at C speed, or None when one of them is not a plain number
+    (the caller then coerces value by value and reports the bad ones)."""
+    filled = values if present.all() else [x if x is not None else "0" for x in values]
+    try:
+        if "_" in _join(filled):  # Python's float() reads "1_000"; a file should not
+            return None
+        numbers = np.array(filled, dtype=np.float64)
+    except (ValueError, TypeError):
+        return None
+    numbers[~present] = np.nan
+    return pd.Series(numbers, index=index, dtype="float64")
 
 
 def _fit_number(ev: _Evaluator, values: pd.Series, col: ColumnMapping) -> pd.Series:
     spec = col.spec
     if values.dtype == "Int64":
-        too_big = values.abs().gt(spec.max_abs or np.inf).fillna(False).astype(bool)
-        ev.fail(too_big, f"{col.target}: out of range")
+        too_big = values.abs().gt(spec.max_abs or np.inf).fillna(False).to_numpy(dtype=bool)
+        ev.fail(too_big, f"{col.target}: out of range", values)
         return values.where(~too_big)
-    present = values.notna()
+    present = values.notna().to_numpy()
     if spec.max_abs is not None:
-        too_big = present & values.abs().ge(spec.max_abs)
+        too_big = present & (values.abs().to_numpy() >= spec.max_abs)
         ev.fail(too_big, f"{col.target}: out of range", values)
         values = values.where(~too_big)
     if spec.kind is Kind.integer:
-        fractional = values.notna() & values.ne(np.floor(values))
+        v = values.to_numpy()
+        fractional = ~np.isnan(v) & (v != np.floor(v))
         ev.fail(fractional, f"{col.target}: not a whole number", values)
         values = values.where(~fractional)
         return values.round().astype("Int64")
@@ -399,28 +490,31 @@ def _date_from_parts(ev: _Evaluator, col: ColumnMapping) -> pd.Series:
             continue
         raw = ev.text(operand)
         numbers = pd.to_numeric(raw, errors="coerce").astype("float64")
-        if part == "month":
-            names = raw.str.lower().map(MONTHS).astype("float64")
+        if part == "month" and numbers.isna().any():
+            names = ev.series([MONTHS.get(x.lower()) if x is not None else None for x in raw.tolist()], "float64")
             numbers = numbers.fillna(names)
-        bad = raw.notna() & (numbers.isna() | numbers.ne(np.floor(numbers)))
+        v = numbers.to_numpy()
+        bad = raw.notna().to_numpy() & (np.isnan(v) | (v != np.floor(v)))
         ev.fail(bad, f"{col.target} (from {operand}): not a {part}", raw)
         parts[part] = numbers.where(~bad)
     frame = pd.DataFrame(parts)
-    complete = frame.notna().all(axis=1)
+    complete = frame.notna().all(axis=1).to_numpy()
     dates = pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
     if complete.any():
         ok = frame[complete]
-        in_range = ok["month"].between(1, 12) & ok["day"].between(1, 31) & ok["year"].between(1, 9999)
-        built = pd.to_datetime(
-            pd.DataFrame({"year": ok["year"].where(in_range, 2000), "month": ok["month"].where(in_range, 1),
-                          "day": ok["day"].where(in_range, 1)}).astype("int64"),
-            errors="coerce",
-        ).where(in_range)
-        dates[complete] = built
-        invalid = pd.Series(False, index=idx)
+        in_range = (ok["month"].between(1, 12) & ok["day"].between(1, 31) & ok["year"].between(1, 9999)).to_numpy()
+        safe = ok.where(pd.DataFrame({c: in_range for c in ok.columns}, index=ok.index),
+                        {"year": 2000.0, "month": 1.0, "day": 1.0})
+        built = pd.to_datetime(safe[["year", "month", "day"]].astype("int64"), errors="coerce")
+        built = built.where(in_range)
+        dates[complete] = built.to_numpy()
+        invalid = np.zeros(len(idx), dtype=bool)
         invalid[complete] = built.isna().to_numpy()
-        described = (frame["year"].astype(str) + "-" + frame["month"].astype(str) + "-" + frame["day"].astype(str))
-        ev.fail(invalid, f"{col.target}: no such date (year-month-day)", described.str.replace(".0", "", regex=False))
+        if invalid.any():
+            shown = frame[invalid].astype("int64").astype(str)
+            described = pd.Series(np.zeros(len(idx), dtype=object), index=idx)
+            described[invalid] = (shown["year"] + "-" + shown["month"] + "-" + shown["day"]).to_numpy()
+            ev.fail(invalid, f"{col.target}: no such date (year-month-day)", described)
     return dates
 
 
