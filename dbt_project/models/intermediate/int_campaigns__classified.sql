@@ -15,6 +15,15 @@
   Channels are mapped through the channel_aliases seed; a name not in it becomes 'Other' and is
   flagged, a missing one is imputed with the most frequent channel of the valid rows and flagged.
 -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
+            "{{ mca_create_index(['row_outcome']) }}",
+        ]
+    )
+}}
+
 with
 
 campaigns as (

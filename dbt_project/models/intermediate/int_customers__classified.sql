@@ -7,6 +7,14 @@
   Feature values that cannot be true (negative counts, durations or revenue; an age outside
   0-120) are set to NULL and flagged, so segmentation imputes them instead of clustering on them.
 -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['customer_id']) }}",
+        ]
+    )
+}}
+
 with
 
 customers as (

@@ -1,4 +1,12 @@
 {#- One row per campaign in the fact. The display name is the one on the campaign's earliest loaded row. -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['campaign_key'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 facts as (

@@ -1,4 +1,12 @@
 {#- The five canonical channels of the seed plus 'Other' for names the alias table does not know. -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['channel_id'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 channels as (

@@ -2,6 +2,15 @@
   One row per customer with the behavioural features segmentation clusters on. Missing values stay
   NULL here: segmentation imputes them (feature mean, as the seed) and says how many it imputed.
 -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['customer_id'], unique=true) }}",
+            "{{ mca_create_index(['acquisition_channel_id']) }}",
+        ]
+    )
+}}
+
 with
 
 classified as (

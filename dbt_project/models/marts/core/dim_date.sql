@@ -3,6 +3,14 @@
   no gaps (Power BI's date table requirement). Built from a digits cross join, so it needs no
   generate_series (MySQL has none) and covers up to 100,000 days.
 -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['date_day'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 bounds as (

@@ -4,6 +4,17 @@
   NULL where the denominator is zero (no impressions, clicks, conversions or cost): a CPA of 0 for a
   campaign without conversions would be a lie. Percentages are in percent (CTR 2.5 = 2.5 %).
 -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['campaign_day_id'], unique=true) }}",
+            "{{ mca_create_index(['campaign_key', 'date_day'], unique=true) }}",
+            "{{ mca_create_index(['date_day']) }}",
+            "{{ mca_create_index(['channel_id']) }}",
+        ]
+    )
+}}
+
 with
 
 classified as (

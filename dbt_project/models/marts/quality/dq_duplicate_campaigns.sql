@@ -1,4 +1,12 @@
 {#- Valid rows removed as duplicates of an earlier (lower id) row for the same campaign and day. -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 classified as (

@@ -1,4 +1,12 @@
 {#- Raw campaign rows that broke a rule, with the rule (quarantine_reason) and their values as received (typed, trimmed). -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 classified as (

@@ -2,6 +2,14 @@
   One row per campaign and channel over the window, with ratios from the sums. The unit of the
   ROI distribution charts: a campaign's ROI, not a single day's.
 -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['campaign_key', 'channel_id'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 facts as (

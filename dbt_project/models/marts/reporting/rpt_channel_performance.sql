@@ -5,6 +5,14 @@
   averages are kept, named avg_*, for comparison. roi_rank 1 = best ROI; channels without cost
   (ROI undefined) rank last.
 -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['channel_id'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 facts as (

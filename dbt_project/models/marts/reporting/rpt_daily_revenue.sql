@@ -1,4 +1,12 @@
 {#- Totals per calendar day over the fact's range; days without campaign rows appear with zeros. -#}
+{{
+    config(
+        post_hook=[
+            "{{ mca_create_index(['date_day'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 dates as (
