@@ -338,21 +338,29 @@ class Warehouse:
             f"create table {self.relation(schema, staging)} ({cols_sql}{pk_sql}{idx_sql}) "
             f"engine=InnoDB default charset=utf8mb4 comment='{escaped}'"
         )
-        with tempfile.TemporaryDirectory(prefix="mca-load-") as tmp:
-            path = Path(tmp) / f"{name}.tsv"
-            _write_mysql_tsv(frame, path)
-            col_list = ", ".join(self.quote(c) for c in column_types)
-            self.execute(
-                f"load data local infile %s into table {self.relation(schema, staging)} "
-                "character set utf8mb4 fields terminated by '\\t' escaped by '\\\\' "
-                f"lines terminated by '\\n' ({col_list})",
-                [str(path)],
-            )
-        loaded = int(self.scalar(f"select count(*) from {self.relation(schema, staging)}"))
-        if loaded != len(frame):
-            raise WarehouseError(
-                f"loading {schema}.{name}: {len(frame)} rows sent but {loaded} arrived"
-            )
+        try:
+            with tempfile.TemporaryDirectory(prefix="mca-load-") as tmp:
+                path = Path(tmp) / f"{name}.tsv"
+                _write_mysql_tsv(frame, path)
+                col_list = ", ".join(self.quote(c) for c in column_types)
+                self.execute(
+                    f"load data local infile %s into table {self.relation(schema, staging)} "
+                    "character set utf8mb4 fields terminated by '\\t' escaped by '\\\\' "
+                    f"lines terminated by '\\n' ({col_list})",
+                    [str(path)],
+                )
+            loaded = int(self.scalar(f"select count(*) from {self.relation(schema, staging)}"))
+            if loaded != len(frame):
+                raise WarehouseError(
+                    f"loading {schema}.{name}: {len(frame)} rows sent but {loaded} arrived"
+                )
+        except BaseException:
+            # leave nothing half-made behind; the table being replaced was never touched
+            try:
+                self.execute(f"drop table if exists {self.relation(schema, staging)}")
+            except Exception:  # the connection itself may be what failed
+                log.warning("could not drop %s.%s after a failed load", schema, staging)
+            raise
         if self.table_exists(schema, name):
             self.execute(f"drop table if exists {self.relation(schema, old)}")
             self.execute(
