@@ -375,9 +375,13 @@ def _evaluate(fields: pd.DataFrame, header: list[str], mapping: Mapping) -> tupl
     ev = _Evaluator(fields, header, mapping.format)
     out: dict[str, pd.Series] = {}
     for target, col in mapping.columns.items():
+        before = len(ev.errors)
         values = _column(ev, col)
         if col.required:
-            ev.fail(values.isna(), f"{target}: required but empty")
+            # a value that failed to parse is already reported; "empty" is for empty sources
+            failed = fields.index.isin(np.concatenate([e.index.to_numpy() for e in ev.errors[before:]]
+                                                      or [np.array([], dtype=np.int64)]))
+            ev.fail(values.isna().to_numpy() & ~failed, f"{target}: required but empty")
         out[target] = values
     frame = pd.DataFrame(out, index=fields.index)
     return frame, ev.errors

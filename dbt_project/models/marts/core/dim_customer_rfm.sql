@@ -7,6 +7,8 @@
     monetary      total amount
   Segmentation reads it with `mca-report segment --features rfm`.
 -#}
+{{ config(post_hook="{{ mca_create_index(['customer_id'], unique=true) }}") }}
+
 with
 
 orders as (
