@@ -505,11 +505,16 @@ def _db_message(exc: BaseException) -> str:
 
 def _save_rejects(result: ReadResult, path: Path) -> Path | None:
     """Write the rejects file; when there are none, remove a stale one from an earlier run."""
-    if result.rows_rejected:
-        write_rejects(result.rejects, path)
-        return path
-    if path.is_file():
-        with path.open(encoding="utf-8") as fh:
-            if fh.readline().strip() == ",".join(REJECT_COLUMNS):
+    try:
+        if result.rows_rejected:
+            write_rejects(result.rejects, path)
+            return path
+        if path.is_file():
+            with path.open(encoding="utf-8") as fh:
+                stale = fh.readline().strip() == ",".join(REJECT_COLUMNS)
+            if stale:
                 path.unlink()
+    except OSError as exc:
+        raise ConfigError(f"cannot write the rejects file {path}: {exc.strerror or exc}; "
+                          "choose another place with --rejects") from None
     return None
