@@ -25,8 +25,8 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest", no_args_is_help=True)
     @handle_errors
     def ingest(
-        table: Annotated[IngestTable, typer.Argument(help="Raw table to append to.", show_default=False)],
-        files: Annotated[list[Path], typer.Argument(help="Files to load, in this order.", show_default=False)],
+        table: Annotated[IngestTable, typer.Argument(metavar="TABLE", help="Raw table to append to.", show_default=False)],
+        files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Files to load, in this order.", show_default=False)],
         mapping: Annotated[Path, typer.Option("--mapping", "-m", help="YAML mapping from the file's columns to the raw table's (see mappings/README.md).", show_default=False)],
         replace: Annotated[bool, typer.Option("--replace", help="Load files again that were loaded before: first remove exactly the rows their earlier loads (same content or same path) wrote.")] = False,
         max_reject_pct: Annotated[float, typer.Option("--max-reject-pct", min=0.0, max=100.0, help="Refuse a file (load nothing from it) when more than this percentage of its lines is rejected.")] = 1.0,
@@ -37,10 +37,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Append CSV or text exports to the raw campaigns, customers or orders table.
 
-        Each file is read through the mapping; lines with the wrong number of fields, numbers or
-        dates that do not parse, or empty required values go to a rejects file with their line
-        number and reason. Each file loads in one transaction and is recorded in the load log:
-        the same content is never loaded twice (use --replace to reload it).
+        Each file is read through the mapping; lines with the wrong number of fields, numbers or dates that do not parse, or empty required values go to a rejects file with their line number and reason.
+
+        Each file loads in one transaction and is recorded in the load log: the same content is never loaded twice (--replace reloads it).
         """
         settings = _settings(target, duckdb_path)
         typer.echo(f"ingest into {settings.raw_schema}.{table.value} on {settings.describe()}", err=True)
