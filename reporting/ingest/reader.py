@@ -134,7 +134,7 @@ def _split(lines: list[str], first: int, fmt: FileFormat, expected: int) -> _Spl
             parsed = csv.reader((lines[i] for i in quoted), delimiter=d, quotechar=q)
             try:
                 counts[quoted] = [len(row) for row in parsed]
-            except csv.Error:
+            except (csv.Error, ValueError):  # a quote opened mid-line ran on: read record by record
                 return _split_records(lines, first, fmt, expected, blank)
             options = {"sep": d, "quotechar": q, "doublequote": True}
         else:
@@ -147,7 +147,7 @@ def _split(lines: list[str], first: int, fmt: FileFormat, expected: int) -> _Spl
         fields = _parse_lines(good_lines, expected, options)
     except (pd.errors.ParserError, ValueError, csv.Error):
         fields = None
-    if fields is None or len(fields) != len(good_lines):
+    if fields is None or len(fields) != len(good_lines) or fields.isna().to_numpy().any():
         log.info("pandas split differs from the field counts; reading record by record")
         return _split_records(lines, first, fmt, expected, blank)
     fields.index = pd.Index(starts[good], name="line")
