@@ -102,6 +102,17 @@ def test_unclosed_quote_swallows_no_line_silently():
     assert result.rejects.iloc[0]["raw_line"] == '"unclosed,2\nnext,3'
 
 
+def test_a_quote_opened_mid_line_is_read_as_csv_does():
+    m = mapping({"table": "campaigns", "columns": {
+        **{c: None for c in CAMPAIGN_COLUMNS}, "campaign_name": "name", "cost": "cost"}})
+    result = read_bytes(b'name,cost\n5" screen,1\na"b,"c\nx"y,1\nok,2\n', m, file_name="w.csv")
+    # line 2: a quote inside a field is text; line 3 opens a quoted field that runs into line 4
+    assert result.frame["campaign_name"].to_dict() == {2: '5" screen', 5: "ok"}
+    assert rejects_by_line(result) == {3: "expected 2 fields, found 3"}
+    assert result.rejects.iloc[0]["raw_line"] == 'a"b,"c\nx"y,1'
+    assert result.rows_read == 3
+
+
 def test_too_many_fields_and_whitespace_only_values():
     m = mapping({**PLAIN_CAMPAIGNS, "format": {"null_values": ["n/a"]}})
     header = ",".join(CAMPAIGN_COLUMNS)
