@@ -270,7 +270,7 @@ class Loader:
         started = time.perf_counter()
         data = path.read_bytes()
         sha256 = hashlib.sha256(data).hexdigest()
-        file_path = str(path.resolve())
+        file_path = str(path.resolve())[:1024]  # the log's column width
         outcome = FileOutcome(path=path, table=self.table, status="loaded")
         self.ensure_log()
         previous = self.previous_loads(sha256, file_path)
@@ -286,8 +286,8 @@ class Loader:
         for p in to_replace:
             if not p.has_load_ids:
                 raise RefusedError(
-                    f"cannot replace {p.describe()}: {self.schema}.{self.table} was not created by mca, "
-                    f"so its rows carry no {LOAD_ID_COLUMN} and that load's rows cannot be told apart"
+                    f"cannot replace {p.describe()}: mca did not create {self.schema}.{self.table}, so its "
+                    f"rows carry no {LOAD_ID_COLUMN} and the rows of that load cannot be told apart"
                 )
 
         result = read_file(path, mapping, data)
@@ -317,6 +317,7 @@ class Loader:
                 self._drop_if_empty()
             outcome.status = "skipped"
             outcome.previous = exc.previous
+            outcome.seconds = time.perf_counter() - started
             return outcome
         except Exception:
             if created:
