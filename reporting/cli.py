@@ -46,7 +46,10 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress 
 
 
 class FeatureSet(str, enum.Enum):
+    """behavioural: dim_customer's six features; rfm: recency, frequency, monetary from orders."""
+
     behavioural = "behavioural"
+    rfm = "rfm"
 
 
 def _settings(target: Target | None, duckdb_path: Path | None) -> Settings:
@@ -174,16 +177,17 @@ def segment(
     k: Annotated[int | None, typer.Option("--k", min=1, help="Force this many segments instead of choosing k from the scores.")] = None,
     k_min: Annotated[int, typer.Option("--k-min", min=2, help="Smallest k to score.")] = 2,
     k_max: Annotated[int, typer.Option("--k-max", min=2, help="Largest k to score.")] = 10,
-    features: Annotated[FeatureSet, typer.Option("--features", help="Feature set to cluster on.")] = FeatureSet.behavioural,
+    features: Annotated[FeatureSet, typer.Option("--features", help="Feature set: behavioural (dim_customer) or rfm (dim_customer_rfm, from ingested orders).")] = FeatureSet.behavioural,
     out: OutOpt = Path("outputs"),
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Segment customers with K-Means (k chosen from silhouette scores unless --k), write the
-    assignments back as the customer_segments table, and save the segment charts.
+    """Segment customers with K-Means and write the segments back to the warehouse.
 
-    Reads dim_customer, so run `mca-report build` first.
+    k is chosen from silhouette scores unless --k is given. The assignments replace the
+    customer_segments table; a summary table is printed and the segment charts are saved.
+    Reads dim_customer (or dim_customer_rfm), so run `mca-report build` first.
     """
     settings = _settings(target, duckdb_path)
     run = pipeline.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value)
@@ -227,10 +231,10 @@ def report(
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Write reports from the marts as they are: PDF executive summary, HTML report and/or
-    the Power BI export (default: all). Uses the latest segmentation, if any.
+    """Write reports from the marts as they are (no build, no segmentation).
 
-    Outputs replace the previous ones only when all are complete.
+    PDF executive summary, HTML report and/or the Power BI export (default: all), with the
+    latest segmentation if any. Outputs replace the previous ones only when all are complete.
     """
     settings = _settings(target, duckdb_path)
     outcome = runner.report_only(settings, out=out, formats=runner.expand_formats(formats or []),
@@ -254,11 +258,12 @@ def run(
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """The whole job: dbt build, customer segmentation, then every report (PDF, HTML, Power BI)
-    and a run manifest in OUT/runs/.
+    """The whole job: build, quality gate, segment, every report, run manifest.
 
-    A failed stage stops the run with a one-line reason and a non-zero exit; the previous
-    reports stay in place.
+    dbt build, customer segmentation, then the PDF, HTML and Power BI outputs and a run
+    manifest in OUT/runs/. A failed stage stops the run with a one-line reason and a non-zero
+    exit (see README, exit codes); the previous reports stay in place. One run at a time per
+    warehouse.
     """
     settings = _settings(target, duckdb_path)
     typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
@@ -315,6 +320,12 @@ def docs(
         from reporting.dbt_runner import run_dbt
 
         run_dbt(settings, "docs serve", args=["--port", str(port), "--no-browser"])
+
+
+# `mca-report ingest` lives with the ingest package; registered last, once the shared options exist
+from reporting.ingest.cli import register as _register_ingest  # noqa: E402
+
+_register_ingest(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -29,7 +29,7 @@ def load_raw_tables(wh: Warehouse, data: SampleData, *, force: bool = False) -> 
     schema = wh.settings.raw_schema
     frames: dict[str, pd.DataFrame] = {"campaigns": data.campaigns, "customers": data.customers}
     for table in frames:
-        wh.check_replaceable(schema, table, force=force)
+        wh.check_replaceable(schema, table, force=force, owner="sample-data")
     results = []
     for table, frame in frames.items():
         rows = wh.replace_table(

@@ -16,13 +16,14 @@ import pandas as pd
 from reporting.errors import DataError
 from reporting.report_data import SegmentSummary
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
-from segmentation import DEFAULT_FEATURES, SegmentationError, SegmentationResult, save_charts, segment_customers
+from segmentation import DEFAULT_FEATURES, RFM_FEATURES, SegmentationError, SegmentationResult, save_charts, segment_customers
 
 log = logging.getLogger(__name__)
 
 #: Feature sets segmentation can use, by name, and the mart each is read from.
 FEATURE_SETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "behavioural": ("dim_customer", tuple(DEFAULT_FEATURES)),
+    "rfm": ("dim_customer_rfm", tuple(RFM_FEATURES)),
 }
 SEGMENTS_TABLE = "customer_segments"
 SEGMENT_CHANNEL_COLUMNS = ("segment_id", "segment_name", "channel", "customers", "revenue",
@@ -67,7 +68,7 @@ def write_segments(wh: Warehouse, result: SegmentationResult, run_id: str) -> in
          "segment_name": "varchar(200) not null", "run_id": "varchar(64) not null"}
     )
     schema = wh.settings.schema
-    wh.check_replaceable(schema, SEGMENTS_TABLE, force=False)
+    wh.check_replaceable(schema, SEGMENTS_TABLE, force=False, owner="segment")
     return wh.replace_table(schema, SEGMENTS_TABLE, frame, types,
                             comment=f"{MCA_TABLE_MARKER} segment", primary_key="customer_id")
 

@@ -267,13 +267,23 @@ class Warehouse:
 
     # ---- raw tables ----------------------------------------------------------------------
 
-    def check_replaceable(self, schema: str, name: str, *, force: bool) -> None:
-        """Refuse to replace a table that mca did not create, unless forced."""
+    def check_replaceable(self, schema: str, name: str, *, force: bool, owner: str | None = None) -> None:
+        """Refuse to replace a table that mca did not create, unless forced.
+
+        With ``owner`` (e.g. "sample-data"), only tables that part of mca created may be
+        replaced: `sample-data` must not drop rows that `ingest` loaded from a user's files.
+        """
         comment = self.table_comment(schema, name)
-        if comment is None or force or comment.startswith(MCA_TABLE_MARKER):
+        if comment is None or force:
             return
+        mine = comment.startswith(MCA_TABLE_MARKER) and (
+            owner is None or comment.startswith(f"{MCA_TABLE_MARKER} {owner}")
+        )
+        if mine:
+            return
+        made_by = comment if comment.startswith(MCA_TABLE_MARKER) else "not created by mca"
         raise RefusedError(
-            f"{schema}.{name} exists and was not created by mca; refusing to replace it "
+            f"{schema}.{name} exists ({made_by}); refusing to replace it "
             "(pass --force to replace it anyway)"
         )
 

@@ -27,7 +27,7 @@ def assert_one_line_error(result) -> None:
 def test_help_lists_every_command():
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("sample-data", "build", "docs"):
+    for command in ("run", "sample-data", "build", "segment", "report", "ingest", "docs"):
         assert command in result.output
 
 
@@ -108,3 +108,15 @@ def test_unreachable_server_fails_with_host_and_port_and_no_password(tmp_path):
     assert result.exit_code == 3
     assert "127.0.0.1:1" in result.output and "after 2 tries" in result.output
     assert "s3cret-pw" not in result.output
+
+
+def test_sample_data_refuses_to_replace_ingested_tables(tmp_path):
+    """Rows `ingest` loaded from a user's files are not sample data to throw away."""
+    db = tmp_path / "ingested.duckdb"
+    assert invoke("sample-data", "--rows", "50", "--duckdb-path", str(db)).exit_code == 0
+    con = duckdb.connect(str(db))
+    con.execute("comment on table mca_raw.customers is 'created by mca ingest'")
+    con.close()
+    result = invoke("sample-data", "--rows", "50", "--duckdb-path", str(db))
+    assert result.exit_code == 4
+    assert "created by mca ingest" in result.output

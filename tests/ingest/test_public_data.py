@@ -114,6 +114,20 @@ def test_public_data_ingested_then_the_whole_job_runs_on_duckdb(shared_data, duc
     assert ((dim["monetary"].astype(float) - expected["monetary"]).abs() < 1e-9).all()
     assert (dim["recency_days"].astype(int) == expected["recency_days"]).all()
 
+    # RFM as segmentation's feature set
+    seg = runner.invoke(app, ["segment", "--features", "rfm", "--out", str(tmp_path / "rfm"), "-t", "duckdb",
+                              "--duckdb-path", str(s.duckdb_path)])
+    assert seg.exit_code == 0, seg.output
+    assert f"of {CDNOW['customers']:,} customers" in seg.output
+    with Warehouse(s) as wh:
+        written = wh.query(f"select count(*) as n, count(distinct segment_id) as k from {wh.mart('customer_segments')}").iloc[0]
+        top = wh.query(f"select s.segment_id, avg(r.monetary) as monetary from {wh.mart('customer_segments')} s "
+                       f"join {wh.mart('dim_customer_rfm')} r on s.customer_id = r.customer_id "
+                       "group by s.segment_id order by s.segment_id")
+    assert int(written.n) == CDNOW["customers"] and int(written.k) >= 2
+    # segment 0 is the most valuable by monetary value
+    assert float(top.monetary.iloc[0]) == float(top.monetary.astype(float).max())
+
 
 @pytest.mark.mariadb
 def test_public_data_ingests_on_mariadb(shared_data, server_settings_factory, tmp_path):
