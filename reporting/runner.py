@@ -133,11 +133,7 @@ def _run_all(
     max_quarantine_pct: float,
     alert_webhook: str | None,
 ) -> RunOutcome:
-    run_id = pipeline.new_run_id()
-    as_of_date = as_of or dt.date.today()
-    manifest = RunManifest(run_id=run_id, target=settings.describe(), as_of=as_of_date.isoformat(),
-                           started_at=dt.datetime.now(dt.timezone.utc).isoformat())
-    folder = OutputFolder(out, run_id, force=force)
+    run_id, as_of_date, manifest, folder = _start(settings, out, as_of, force)
     staging = folder.prepare()
     published: list[Path] = []
     try:
@@ -214,6 +210,16 @@ def _run_all(
     return RunOutcome(manifest=manifest, manifest_path=path, published=published)
 
 
+def _start(settings: Settings, out: Path, as_of: dt.date | None,
+           force: bool) -> tuple[str, dt.date, RunManifest, OutputFolder]:
+    """A new run: its id, reference date, manifest and output folder."""
+    run_id = pipeline.new_run_id()
+    as_of_date = as_of or dt.date.today()
+    manifest = RunManifest(run_id=run_id, target=settings.describe(), as_of=as_of_date.isoformat(),
+                           started_at=dt.datetime.now(dt.timezone.utc).isoformat())
+    return run_id, as_of_date, manifest, OutputFolder(out, run_id, force=force)
+
+
 def _skipped(name: str):
     from reporting.manifest import StageRecord
 
@@ -230,11 +236,7 @@ def report_only(
     force: bool = False,
 ) -> RunOutcome:
     """Write reports from the marts as they are (no build, no segmentation)."""
-    run_id = pipeline.new_run_id()
-    as_of_date = as_of or dt.date.today()
-    manifest = RunManifest(run_id=run_id, target=settings.describe(), as_of=as_of_date.isoformat(),
-                           started_at=dt.datetime.now(dt.timezone.utc).isoformat())
-    folder = OutputFolder(out, run_id, force=force)
+    run_id, as_of_date, manifest, folder = _start(settings, out, as_of, force)
     staging = folder.prepare()
     try:
         with Warehouse(settings) as wh, manifest.stage("reports") as rep:

@@ -106,9 +106,14 @@ def test_quarantine_gate_fails_the_run_and_posts_an_alert(duckdb_settings_factor
     assert "failed at quality" in alert["text"] and alert["mca"]["stage"] == "quality"
     manifest = json.loads(Path(alert["mca"]["manifest"]).read_text())
     assert manifest["status"] == "failed" and manifest["stages"][-1]["name"] == "quality"
-    # the same data passes under the default 5% limit, and a dead webhook does not mask anything
-    ok = cli(s, "run", "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(),
-             "--alert-webhook", "http://127.0.0.1:9/nothing-listens")
+    # a webhook that cannot be reached never masks the original failure
+    dead = cli(s, "run", "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(),
+               "--max-quarantine-pct", "0.1", "--alert-webhook", "http://127.0.0.1:9/nothing-listens")
+    assert dead.exit_code == 7 and "above the limit of 0.1%" in dead.output
+    errors = [line for line in dead.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "quarantined" in errors[0]
+    # the same data passes under the default 5% limit
+    ok = cli(s, "run", "--out", str(tmp_path / "out"), "--as-of", AS_OF.isoformat())
     assert ok.exit_code == 0, ok.output
 
 

@@ -91,31 +91,27 @@ most_frequent_channel as (
 
 ),
 
+{#- valid rows of one campaign and day, in load order (quarantined and out-of-window rows fall in
+    partitions of their own and are never ranked) -#}
+{%- set same_campaign_day -%}
+    partition by
+        validated.quarantine_reason,
+        validated.is_out_of_window_int,
+        validated.campaign_key,
+        validated.date_day
+    order by validated.campaign_row_id
+{%- endset %}
 ranked as (
 
     select
         validated.*,
         case
             when validated.quarantine_reason is null and validated.is_out_of_window_int = 0
-                then row_number() over (
-                    partition by
-                        validated.quarantine_reason,
-                        validated.is_out_of_window_int,
-                        validated.campaign_key,
-                        validated.date_day
-                    order by validated.campaign_row_id
-                )
+                then row_number() over ({{ same_campaign_day }})
         end as duplicate_rank,
         -- same window as duplicate_rank, so one sort serves both: the running minimum of the
         -- id in id order is the first (kept) row's id
-        min(validated.campaign_row_id) over (
-            partition by
-                validated.quarantine_reason,
-                validated.is_out_of_window_int,
-                validated.campaign_key,
-                validated.date_day
-            order by validated.campaign_row_id
-        ) as first_campaign_row_id
+        min(validated.campaign_row_id) over ({{ same_campaign_day }}) as first_campaign_row_id
     from validated
 
 ),
