@@ -9,13 +9,13 @@ Star schema (keys join; Power BI relates the fact to each dimension many-to-one)
                        --acquisition_channel_id--> dim_channel
 
 Files are UTF-8 without a byte-order mark, comma-separated with a header, ISO dates
-(YYYY-MM-DD), '.' as decimal separator, empty for NULL, and a fixed column order (below).
+(YYYY-MM-DD), '.' as decimal separator, money with four decimals, booleans as true/false, empty
+for NULL, text quoted with double quotes, and a fixed column order (below).
 The fact is streamed from the warehouse in chunks, so memory stays flat however long the history.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import logging
@@ -133,39 +133,51 @@ class PowerBIExport:
     metadata_path: Path | None = None
 
 
-def _format_chunk(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
-    """Cast a chunk to the exported text forms: ISO dates, true/false, plain decimals."""
-    out = pd.DataFrame(index=frame.index)
-    for col in frame.columns:
-        kind = types.get(col, "string")
-        series = frame[col]
-        if kind == "date":
-            out[col] = pd.to_datetime(series).dt.strftime("%Y-%m-%d")
-        elif kind == "boolean":
-            out[col] = series.astype("boolean").map({True: "true", False: "false"})
-        elif kind == "int64":
-            out[col] = pd.to_numeric(series, errors="coerce").astype("Int64")
-        elif kind == "decimal":
-            # money: at most 4 decimals (the warehouse's scale), never scientific notation
-            values = pd.to_numeric(series, errors="coerce").astype("float64").round(4)
-            text = values.map(lambda v: f"{v:.4f}".rstrip("0").rstrip(".") if v == v else "")
-            out[col] = text
-        elif kind == "double":
-            out[col] = pd.to_numeric(series, errors="coerce").astype("float64")
-        else:
-            out[col] = series
-    return out
+_DUCK_TYPES = {"int64": "bigint", "double": "double", "decimal": "decimal(20, 4)", "boolean": "boolean",
+               "date": "date", "string": "varchar"}
 
 
 def _export_query(wh: Warehouse, sql: str, path: Path, types: dict[str, str], columns: list[str]) -> int:
+    """Stream a query's rows into ``path`` as CSV, chunk by chunk (flat memory).
+
+    Each chunk is cast and written by an in-memory DuckDB (``COPY``), which formats dates as
+    ISO, booleans as true/false, money as plain decimals and NULL as an empty field, and is
+    several times faster than pandas' ``to_csv``.
+    """
+    import tempfile
+
+    import duckdb
+
     rows = 0
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(",".join(columns) + "\n")
-        for chunk in wh.iter_query(sql):
-            formatted = _format_chunk(chunk[columns], types)
-            formatted.to_csv(fh, header=False, index=False, lineterminator="\n",
-                             quoting=csv.QUOTE_MINIMAL)
-            rows += len(chunk)
+    casts = ", ".join(
+        f'cast("{c}" as {_DUCK_TYPES[types.get(c, "string")]}) as "{c}"' for c in columns
+    )
+    with path.open("wb") as fh, tempfile.TemporaryDirectory(prefix="mca-pbi-") as tmp:
+        fh.write((",".join(columns) + "\n").encode("utf-8"))
+        part = Path(tmp) / "part.csv"
+        con = duckdb.connect()
+        try:
+            for chunk in wh.iter_query(sql):
+                frame = chunk[columns].copy()
+                for col in columns:
+                    kind = types.get(col, "string")
+                    if kind in {"decimal", "double", "int64", "boolean"}:
+                        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+                    elif kind == "date":
+                        frame[col] = pd.to_datetime(frame[col])
+                    else:
+                        frame[col] = frame[col].astype("string")
+                con.register("chunk", frame)
+                con.execute(
+                    f"copy (select {casts} from chunk) to '{part}' "
+                    "(format csv, header false, delimiter ',', quote '\"', escape '\"', "
+                    "dateformat '%Y-%m-%d')"
+                )
+                con.unregister("chunk")
+                fh.write(part.read_bytes())
+                rows += len(chunk)
+        finally:
+            con.close()
     return rows
 
 
