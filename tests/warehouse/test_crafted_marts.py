@@ -285,7 +285,8 @@ def _assert_same_column(a: pd.Series, b: pd.Series, label: str) -> None:
 
 
 def test_mysql_adapter_type_builds_the_same_models(server_settings_factory):
-    """The `mysql` adapter type (for MySQL 8) builds and tests against this MariaDB server too."""
+    """The `mysql` adapter type (for MySQL 8) builds, tests and generates docs against this
+    MariaDB server too."""
     s = server_settings_factory(Target.mysql, "mysqltype")
     load_raw(s, crafted.campaigns_frame(), crafted.CUSTOMERS)
     summary = build(s, crafted.AS_OF)
@@ -293,6 +294,9 @@ def test_mysql_adapter_type_builds_the_same_models(server_settings_factory):
     counts = summary.counts()
     assert counts["model"] == {"success": len(MODEL_FILES)}
     assert counts["test"].get("fail", 0) == 0 and counts["test"].get("error", 0) == 0
+    from reporting.dbt_runner import run_dbt
+
+    assert run_dbt(s, "docs generate", vars={"as_of": crafted.AS_OF.isoformat()}, quiet=True).success
     dq = read(s, "select rows_read, rows_kept from {t}", "dq_data_quality").iloc[0]
     kept = sum(outcome == "kept" for outcome, _ in crafted.expected_outcomes().values())
     assert kept == 14
