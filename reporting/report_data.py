@@ -151,6 +151,11 @@ def _row_dict(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def load_data_quality(wh: Warehouse) -> dict[str, Any]:
+    """dq_data_quality as a dict (DATA_QUALITY_COLUMNS)."""
+    return _row_dict(wh.read_mart("dq_data_quality", DATA_QUALITY_COLUMNS))
+
+
 def load_report_data(
     wh: Warehouse,
     *,
@@ -174,7 +179,7 @@ def load_report_data(
                      order_by=["campaign_key", "channel_id"]),
         skip=("campaign_key", "campaign_name", "channel", "first_date", "last_date"),
     )
-    dq = _row_dict(wh.read_mart("dq_data_quality", DATA_QUALITY_COLUMNS))
+    dq = load_data_quality(wh)
     return ReportData(
         run_id=run_id,
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc),

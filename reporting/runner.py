@@ -22,7 +22,7 @@ from reporting.locking import run_lock
 from reporting.manifest import RunManifest, list_outputs
 from reporting.outputs import OutputFolder
 from reporting.powerbi import export_powerbi
-from reporting.report_data import ReportData, SegmentSummary, load_report_data
+from reporting.report_data import ReportData, SegmentSummary, load_data_quality, load_report_data
 from reporting.segments import load_latest_summary, run_segmentation
 from reporting.settings import Settings
 from reporting.warehouse import Warehouse
@@ -143,7 +143,7 @@ def _run_all(
             manifest.dbt = summary.to_dict()
         _notify(on_stage, "build", "ok", st.seconds)
         with Warehouse(settings) as wh:
-            dq = load_report_data(wh, run_id=run_id, as_of=as_of_date).data_quality
+            dq = load_data_quality(wh)
             manifest.data_quality = dq
             st.rows_in, st.rows_out = dq.get("rows_read"), dq.get("rows_kept")
             with manifest.stage("quality") as gate:

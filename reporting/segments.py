@@ -93,9 +93,8 @@ def save_run_summary(wh: Warehouse, summary: SegmentSummary) -> None:
         )
         if wh.is_duckdb:
             wh.execute(f"comment on table {wh.relation(schema, RUNS_TABLE)} is '{MCA_TABLE_MARKER} segment'")
-    marker = "?" if wh.is_duckdb else "%s"
     wh.execute(
-        f"insert into {wh.relation(schema, RUNS_TABLE)} values ({', '.join([marker] * 9)})",
+        f"insert into {wh.relation(schema, RUNS_TABLE)} values ({', '.join([wh.placeholder] * 9)})",
         [summary.run_id, pd.Timestamp.now(tz="UTC").isoformat(), summary.chosen_k,
          int(summary.was_k_forced), summary.n_customers, summary.reason,
          json.dumps(list(summary.features)), summary.profiles.to_json(orient="split", index=False),
@@ -111,8 +110,8 @@ def load_latest_summary(wh: Warehouse) -> SegmentSummary | None:
     current = wh.scalar(f"select max(run_id) from {wh.relation(schema, SEGMENTS_TABLE)}")
     if current is None:
         return None
-    marker = "?" if wh.is_duckdb else "%s"
-    rows = wh.query(f"select * from {wh.relation(schema, RUNS_TABLE)} where run_id = {marker}", [current])
+    rows = wh.query(f"select * from {wh.relation(schema, RUNS_TABLE)} where run_id = {wh.placeholder}",
+                    [current])
     if rows.empty:
         return None
     row = rows.iloc[0]

@@ -138,6 +138,11 @@ class Warehouse:
 
     # ---- naming --------------------------------------------------------------------------
 
+    @property
+    def placeholder(self) -> str:
+        """The driver's parameter marker: DuckDB takes ``?``, PyMySQL ``%s``."""
+        return "?" if self.is_duckdb else "%s"
+
     def quote(self, name: str) -> str:
         _check_ident(name)
         return f'"{name}"' if self.is_duckdb else f"`{name}`"
@@ -242,18 +247,12 @@ class Warehouse:
         return None if frame.empty else str(frame.iat[0, 0])
 
     def columns_of(self, schema: str, name: str) -> list[str]:
-        if self.is_duckdb:
-            frame = self.query(
-                "select column_name from information_schema.columns "
-                "where table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, name],
-            )
-        else:
-            frame = self.query(
-                "select column_name from information_schema.columns "
-                "where table_schema = %s and table_name = %s order by ordinal_position",
-                [schema, name],
-            )
+        p = self.placeholder
+        frame = self.query(
+            "select column_name from information_schema.columns "
+            f"where table_schema = {p} and table_name = {p} order by ordinal_position",
+            [schema, name],
+        )
         return [str(c) for c in frame.iloc[:, 0]] if not frame.empty else []
 
     def ensure_schema(self, schema: str) -> None:

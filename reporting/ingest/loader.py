@@ -171,7 +171,7 @@ class Loader:
         self.schema = wh.settings.raw_schema
         self.types = column_types(table, wh.settings.target)
         self.assigned = ASSIGNED_COLUMNS.get(table)
-        self.ph = "?" if wh.is_duckdb else "%s"
+        self.ph = wh.placeholder
 
     @property
     def raw(self) -> str:
