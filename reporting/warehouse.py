@@ -190,6 +190,43 @@ class Warehouse:
                     break
                 yield pd.DataFrame.from_records(rows, columns=columns)
             return
+        yield from self._stream_mysql(sql, chunk_rows)
+
+    def _stream_mysql(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """Stream a large result through mysql-connector's C extension on a connection of its
+        own: it decodes rows about twice as fast as PyMySQL's streamed cursor (benchmarks/)."""
+        import mysql.connector
+
+        if not mysql.connector.HAVE_CEXT:
+            yield from self._stream_pymysql(sql, chunk_rows)
+            return
+        s = self.settings
+        try:
+            conn = mysql.connector.connect(
+                host=s.host, port=s.port, user=s.user, password=s.password, charset="utf8mb4",
+                use_pure=False, connection_timeout=10, autocommit=True,
+            )
+        except mysql.connector.Error as exc:
+            raise WarehouseError(f"cannot connect to {s.describe()}: {_short(exc)}") from None
+        try:
+            cur = conn.cursor()
+            cur.execute(sql)
+            columns = [d[0] for d in cur.description]
+            while True:
+                rows = cur.fetchmany(chunk_rows)
+                if not rows:
+                    break
+                yield pd.DataFrame.from_records(rows, columns=columns)
+            cur.close()
+        except mysql.connector.Error as exc:
+            raise WarehouseError(f"reading from {s.describe()} failed: {_short(exc)}") from None
+        finally:
+            try:
+                conn.close()
+            except mysql.connector.Error:  # closed early with rows unread, or the server went away
+                pass
+
+    def _stream_pymysql(self, sql: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
         import pymysql.cursors
 
         with self._conn.cursor(pymysql.cursors.SSCursor) as cur:
@@ -200,6 +237,16 @@ class Warehouse:
                 if not rows:
                     break
                 yield pd.DataFrame.from_records(list(rows), columns=columns)
+
+    def copy_to_csv(self, sql: str, path: Path, options: str) -> int:
+        """DuckDB only: write a query's rows straight to a CSV file with ``COPY`` (no Python
+        rows at all). ``options`` is COPY's option list; returns the number of rows written."""
+        if not self.is_duckdb:
+            raise NotImplementedError("copy_to_csv needs the DuckDB target")
+        self.connect()
+        target = str(path).replace("'", "''")
+        row = self._conn.execute(f"copy ({sql}) to '{target}' ({options})").fetchone()
+        return int(row[0]) if row else 0
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         frame = self.query(sql, params)
