@@ -13,13 +13,28 @@
     clicks_above_impressions.
   Conversions above clicks are allowed (attribution windows do this) and only flagged in the fact.
   Channels are mapped through the channel_aliases seed; a name not in it becomes 'Other' and is
-  flagged, a missing one is imputed with the most frequent channel of the valid rows and flagged.
+  flagged. A missing channel stays NULL here and is flagged: the fact imputes it with the most
+  frequent channel (int_campaigns__imputed_channel), a fact about all rows that would otherwise
+  force every build to reclassify every row.
+
+  Incremental: a build classifies only the rows whose outcome can have changed (new raw rows, and
+  the days the moved as_of brings into or pushes out of the window), or everything when appending
+  would not give exactly the full result. macros/incremental.sql has the rules.
 -#}
+-- depends_on: {{ source('mca_raw', 'campaigns') }}
+{%- set plan = mca_campaigns_build_plan() -%}
+{%- set append = plan.mode == 'append' -%}
 {{
     config(
+        materialized='incremental',
+        unique_key='campaign_row_id',
+        on_schema_change='fail',
+        pre_hook="{{ mca_campaigns_prepare() }}",
         post_hook=[
             "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
             "{{ mca_create_index(['row_outcome']) }}",
+            "{{ mca_create_index(['campaign_key', 'date_day']) }}",
+            "{{ mca_create_index(['mca_build_seq']) }}",
         ]
     )
 }}
@@ -28,7 +43,10 @@ with
 
 campaigns as (
 
-    select * from {{ ref('stg_mca__campaigns') }}
+    select * from {{ ref('stg_mca__campaigns') }} as campaigns
+    {%- if append %}
+    where {{ mca_campaigns_to_reclassify('campaigns', plan) }}
+    {%- endif %}
 
 ),
 
@@ -68,29 +86,6 @@ validated as (
 
 ),
 
-channel_counts as (
-
-    select
-        validated.channel_mapped as channel,
-        count(*) as row_count
-    from validated
-    where validated.quarantine_reason is null
-        and validated.is_out_of_window_int = 0
-        and validated.channel_mapped is not null
-    group by validated.channel_mapped
-
-),
-
-most_frequent_channel as (
-
-    -- ties go to the alphabetically first channel, so the choice is the same on every target
-    select channel_counts.channel
-    from channel_counts
-    order by channel_counts.row_count desc, channel_counts.channel
-    limit 1
-
-),
-
 {#- valid rows of one campaign and day, in load order (quarantined and out-of-window rows fall in
     partitions of their own and are never ranked) -#}
 {%- set same_campaign_day -%}
@@ -101,6 +96,36 @@ most_frequent_channel as (
         validated.date_day
     order by validated.campaign_row_id
 {%- endset %}
+{%- if append %}
+touched_days as (
+
+    select distinct validated.campaign_key, validated.date_day
+    from validated
+    where validated.quarantine_reason is null
+        and validated.is_out_of_window_int = 0
+
+),
+
+existing_kept as (
+
+    -- a kept row from an earlier build on the same campaign and day: it has a lower id than
+    -- every new row, so the new rows are its duplicates
+    select
+        previous.campaign_key,
+        previous.date_day,
+        min(previous.campaign_row_id) as kept_row_id
+    from {{ this }} as previous
+    inner join touched_days
+        on previous.campaign_key = touched_days.campaign_key
+        and previous.date_day = touched_days.date_day
+    where previous.row_outcome = 'kept'
+        and previous.campaign_row_id <= {{ plan.max_id }}
+        and not {{ mca_campaign_days_reclassified('previous', plan) }}
+    group by previous.campaign_key, previous.date_day
+
+),
+{%- endif %}
+
 ranked as (
 
     select
@@ -108,11 +133,21 @@ ranked as (
         case
             when validated.quarantine_reason is null and validated.is_out_of_window_int = 0
                 then row_number() over ({{ same_campaign_day }})
+                {%- if append %} + case when existing_kept.kept_row_id is null then 0 else 1 end{% endif %}
         end as duplicate_rank,
         -- same window as duplicate_rank, so one sort serves both: the running minimum of the
         -- id in id order is the first (kept) row's id
-        min(validated.campaign_row_id) over ({{ same_campaign_day }}) as first_campaign_row_id
+        {% if append %}coalesce(existing_kept.kept_row_id, {% endif -%}
+        min(validated.campaign_row_id) over ({{ same_campaign_day }})
+        {%- if append %}){% endif %} as first_campaign_row_id
     from validated
+    {%- if append %}
+    left join existing_kept
+        on validated.quarantine_reason is null
+        and validated.is_out_of_window_int = 0
+        and existing_kept.campaign_key = validated.campaign_key
+        and existing_kept.date_day = validated.date_day
+    {%- endif %}
 
 ),
 
@@ -143,7 +178,6 @@ final as (
         case
             when ranked.channel_mapped is not null then ranked.channel_mapped
             when ranked.channel_alias is not null then 'Other'
-            else coalesce(most_frequent_channel.channel, 'Other')
         end as channel,
 
         -- measures (counts imputed with 0 as in the seed; money is never imputed)
@@ -162,11 +196,12 @@ final as (
         (ranked.impressions is null) as is_impressions_imputed,
         (ranked.clicks is null) as is_clicks_imputed,
         (ranked.conversions is null) as is_conversions_imputed,
-        (coalesce(ranked.conversions, 0) > coalesce(ranked.clicks, 0)) as is_conversions_above_clicks
+        (coalesce(ranked.conversions, 0) > coalesce(ranked.clicks, 0)) as is_conversions_above_clicks,
+
+        -- the build that classified this row (see macros/incremental.sql)
+        cast({{ plan.seq }} as {{ mca_type_int() }}) as mca_build_seq
 
     from ranked
-    left join most_frequent_channel
-        on 1 = 1
 
 )
 

@@ -4,13 +4,27 @@
   NULL where the denominator is zero (no impressions, clicks, conversions or cost): a CPA of 0 for a
   campaign without conversions would be a lie. Percentages are in percent (CTR 2.5 = 2.5 %).
 -#}
+{#-
+  Incremental: a build inserts the kept rows of the classified rows that changed since the fact
+  last saw them (mca_build_seq above its own highest), after deleting those ids, then refreshes
+  the columns that depend on all rows (outlier flags, imputed channel) where they changed.
+  When the classified rows were rebuilt from scratch, so is the fact. macros/incremental.sql.
+-#}
+-- depends_on: {{ ref('int_campaigns__build_state') }}
+{%- set plan = mca_fact_build_plan() -%}
 {{
     config(
+        materialized='incremental',
+        unique_key='campaign_day_id',
+        on_schema_change='fail',
+        pre_hook="{{ mca_fact_prepare() }}",
         post_hook=[
             "{{ mca_create_index(['campaign_day_id'], unique=true) }}",
             "{{ mca_create_index(['campaign_key', 'date_day'], unique=true) }}",
             "{{ mca_create_index(['date_day']) }}",
             "{{ mca_create_index(['channel_id']) }}",
+            "{{ mca_create_index(['mca_build_seq']) }}",
+            "{{ mca_fact_refresh_global_columns() }}",
         ]
     )
 }}
@@ -35,10 +49,23 @@ bounds as (
 
 ),
 
+imputed_channel as (
+
+    select * from {{ ref('int_campaigns__imputed_channel') }}
+
+),
+
 kept as (
 
-    select * from classified
+    select
+        classified.*,
+        coalesce(classified.channel, imputed_channel.channel) as channel_final
+    from classified
+    cross join imputed_channel
     where classified.row_outcome = 'kept'
+    {%- if plan.mode == 'since' %}
+        and classified.mca_build_seq > {{ plan.since_seq }}
+    {%- endif %}
 
 ),
 
@@ -57,7 +84,7 @@ final as (
 
         -- attributes
         kept.campaign_name,
-        kept.channel,
+        kept.channel_final as channel,
         kept.channel_raw,
 
         -- measures
@@ -79,11 +106,14 @@ final as (
         kept.is_conversions_imputed,
         kept.is_conversions_above_clicks,
         coalesce(kept.cost < bounds.cost_lower_fence or kept.cost > bounds.cost_upper_fence, false) as is_cost_outlier,
-        coalesce(kept.revenue < bounds.revenue_lower_fence or kept.revenue > bounds.revenue_upper_fence, false) as is_revenue_outlier
+        coalesce(kept.revenue < bounds.revenue_lower_fence or kept.revenue > bounds.revenue_upper_fence, false) as is_revenue_outlier,
+
+        -- the classified build this row came from (see macros/incremental.sql)
+        kept.mca_build_seq
 
     from kept
     left join channels
-        on kept.channel = channels.channel
+        on kept.channel_final = channels.channel
     left join bounds
         on 1 = 1
 

@@ -15,6 +15,12 @@ classified as (
 
 ),
 
+imputed_channel as (
+
+    select * from {{ ref('int_campaigns__imputed_channel') }}
+
+),
+
 final as (
 
     select
@@ -28,13 +34,14 @@ final as (
         classified.campaign_key,
         classified.campaign_name,
         classified.date_day,
-        classified.channel,
+        coalesce(classified.channel, imputed_channel.channel) as channel,
         classified.cost,
         classified.revenue,
         classified.impressions,
         classified.clicks,
         classified.conversions
     from classified
+    cross join imputed_channel
     where classified.row_outcome = 'duplicate'
 
 )

@@ -1,0 +1,218 @@
+{#-
+  Incremental builds of the campaign rows and the fact (see DECISIONLOG.md, "Incremental").
+
+  int_campaigns__classified keeps one row per raw row. A build either classifies every raw row
+  ("full") or only the rows whose outcome can have changed since the last build ("append"):
+    - raw rows with an id above the highest id already classified (new rows), and
+    - rows dated in the days that the moved reference date brings into the window
+      (prev as_of < day <= as_of: no longer future) or pushes out of it
+      (prev window start <= day < window start).
+  Every row a build classifies carries that build's sequence number (mca_build_seq), which the
+  fact uses to pick up what changed.
+
+  "append" is chosen only when it gives exactly what "full" would; otherwise the build is full:
+    - the table and its state row (int_campaigns__build_state) exist and agree (same highest id,
+      same row count), so the last build completed;
+    - the raw table still has exactly those rows at or below that id (no deletes, no late
+      inserts with low ids: the raw table is append-only; rows edited in place need
+      `--full-refresh`);
+    - lookback_days is unchanged and as_of did not move backwards.
+  Global facts (the most frequent channel for imputation, the outlier fences) are not stored per
+  classified row; the fact applies them, and an incremental fact refreshes them on old rows.
+-#}
+
+{% macro mca_state_relation() -%}
+    {{ return(adapter.get_relation(this.database, this.schema, 'int_campaigns__build_state')) }}
+{%- endmacro %}
+
+{% macro mca_scalar_row(sql) -%}
+    {%- set result = run_query(sql) -%}
+    {%- if result is none or (result.rows | length) == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(result.rows[0]) }}
+{%- endmacro %}
+
+{% macro mca_iso(value) -%}
+    {{ return(none if value is none else (value | string)[:10]) }}
+{%- endmacro %}
+
+{#- The plan of this build of int_campaigns__classified (call it from that model or its hooks). -#}
+{% macro mca_campaigns_build_plan() -%}
+    {%- set plan = {'mode': 'full', 'seq': 1, 'reason': 'first build'} -%}
+    {%- if not execute -%}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- set state_rel = mca_state_relation() -%}
+    {%- set state = none -%}
+    {%- if state_rel is not none -%}
+        {%- set state = mca_scalar_row(
+            "select as_of_date, window_start_date, lookback_days, max_campaign_row_id, campaign_rows, build_seq from "
+            ~ state_rel) -%}
+    {%- endif -%}
+    {%- if state is not none and state[5] is not none -%}
+        {%- do plan.update({'seq': (state[5] | int) + 1}) -%}
+    {%- endif -%}
+    {%- if not is_incremental() -%}
+        {%- do plan.update({'reason': 'table rebuilt (first build or --full-refresh)'}) -%}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- if state is none -%}
+        {%- do plan.update({'reason': 'no build state'}) -%}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- set now = mca_scalar_row("select " ~ mca_as_of_date() ~ ", " ~ mca_window_start_date()) -%}
+    {%- set mine = mca_scalar_row("select max(campaign_row_id), count(*) from " ~ this) -%}
+    {%- set max_id = state[3] -%}
+    {%- set raw_rows = 0 if max_id is none else mca_scalar_row(
+        "select count(*) from " ~ source('mca_raw', 'campaigns') ~ " where "
+        ~ adapter.quote('id') ~ " <= " ~ (max_id | int))[0] -%}
+    {%- set reason = none -%}
+    {%- if (state[2] | int) != (var('lookback_days', 365) | int) -%}
+        {%- set reason = 'lookback_days changed' -%}
+    {%- elif mca_iso(now[0]) < mca_iso(state[0]) -%}
+        {%- set reason = 'as_of moved backwards' -%}
+    {%- elif (mine[1] | int) != (state[4] | int) or mine[0] != max_id -%}
+        {%- set reason = 'table and build state disagree' -%}
+    {%- elif (raw_rows | int) != (state[4] | int) -%}
+        {%- set reason = 'raw rows at or below the last classified id changed' -%}
+    {%- endif -%}
+    {%- if reason is not none -%}
+        {%- do plan.update({'reason': reason}) -%}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- do plan.update({
+        'mode': 'append', 'reason': 'append',
+        'max_id': (max_id | int) if max_id is not none else none,
+        'prev_as_of': mca_iso(state[0]), 'prev_window_start': mca_iso(state[1]),
+        'as_of': mca_iso(now[0]), 'window_start': mca_iso(now[1]),
+    }) -%}
+    {{ return(plan) }}
+{%- endmacro %}
+
+{#- Rows of `rel` (with columns campaign_row_id and date_day) that an append build reclassifies. -#}
+{% macro mca_campaigns_to_reclassify(rel, plan) -%}
+    (
+        {% if plan.max_id is none %}1 = 1{% else %}{{ rel }}.campaign_row_id > {{ plan.max_id }}{% endif %}
+        {%- if plan.as_of > plan.prev_as_of %}
+        or ({{ rel }}.date_day > cast('{{ plan.prev_as_of }}' as date) and {{ rel }}.date_day <= cast('{{ plan.as_of }}' as date))
+        {%- endif %}
+        {%- if plan.window_start > plan.prev_window_start %}
+        or ({{ rel }}.date_day >= cast('{{ plan.prev_window_start }}' as date) and {{ rel }}.date_day < cast('{{ plan.window_start }}' as date))
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- Days whose every row an append build reclassifies (so old kept rows there do not count). -#}
+{% macro mca_campaign_days_reclassified(rel, plan) -%}
+    (
+        1 = 0
+        {%- if plan.as_of > plan.prev_as_of %}
+        or ({{ rel }}.date_day > cast('{{ plan.prev_as_of }}' as date) and {{ rel }}.date_day <= cast('{{ plan.as_of }}' as date))
+        {%- endif %}
+        {%- if plan.window_start > plan.prev_window_start %}
+        or ({{ rel }}.date_day >= cast('{{ plan.prev_window_start }}' as date) and {{ rel }}.date_day < cast('{{ plan.window_start }}' as date))
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- pre-hook of int_campaigns__classified: an incremental run that must classify everything
+    starts from an empty table (rows whose raw row was deleted must not linger). -#}
+{% macro mca_campaigns_prepare() -%}
+    {%- set plan = mca_campaigns_build_plan() -%}
+    {%- if is_incremental() and plan.mode == 'full' -%}
+        {%- do log("int_campaigns__classified: full rebuild (" ~ plan.reason ~ ")", info=false) -%}
+        truncate table {{ this }}
+    {%- else -%}
+        select 1 as nothing_to_prepare
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The plan of this build of fct_campaign_daily: everything, or the classified rows of builds it
+    has not seen (mca_build_seq above its own highest). -#}
+{% macro mca_fact_build_plan() -%}
+    {%- set plan = {'mode': 'full', 'since_seq': none} -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- set state = mca_scalar_row("select build_seq, full_build_seq from " ~ ref('int_campaigns__build_state')) -%}
+    {%- set mine = mca_scalar_row("select max(mca_build_seq), count(*) from " ~ this) -%}
+    {%- if state is none or state[0] is none -%}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- if mine[0] is none -%}
+        {#- empty fact: nothing to keep, build from everything -#}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- if (state[1] | int) > (mine[0] | int) or (state[0] | int) < (mine[0] | int) -%}
+        {#- the classified rows were all rebuilt since (or the sequence restarted) -#}
+        {{ return(plan) }}
+    {%- endif -%}
+    {%- do plan.update({'mode': 'since', 'since_seq': mine[0] | int}) -%}
+    {{ return(plan) }}
+{%- endmacro %}
+
+{% macro mca_fact_prepare() -%}
+    {%- set plan = mca_fact_build_plan() -%}
+    {%- if not is_incremental() -%}
+        select 1 as nothing_to_prepare
+    {%- elif plan.mode == 'full' -%}
+        truncate table {{ this }}
+    {%- else -%}
+        delete from {{ this }} where campaign_day_id in (
+            select classified.campaign_row_id from {{ ref('int_campaigns__classified') }} as classified
+            where classified.mca_build_seq > {{ plan.since_seq }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- post-hook of an incremental fct_campaign_daily: the outlier fences and the imputed channel are
+    facts about all rows, so rows kept by earlier builds get this build's values. -#}
+{% macro mca_fact_refresh_global_columns() -%}
+    {%- if not is_incremental() -%}
+        {{ return('select 1 as nothing_to_refresh') }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('mca_fact_refresh_global_columns', 'mca')()) }}
+{%- endmacro %}
+
+{% macro mca_fact_outlier_exprs(f, b) -%}
+    {%- set exprs = {
+        'cost': 'coalesce(' ~ f ~ '.cost < ' ~ b ~ '.cost_lower_fence or ' ~ f ~ '.cost > ' ~ b ~ '.cost_upper_fence, false)',
+        'revenue': 'coalesce(' ~ f ~ '.revenue < ' ~ b ~ '.revenue_lower_fence or ' ~ f ~ '.revenue > ' ~ b ~ '.revenue_upper_fence, false)',
+    } -%}
+    {{ return(exprs) }}
+{%- endmacro %}
+
+{% macro default__mca_fact_refresh_global_columns() -%}
+    {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
+    update {{ this }} as f
+    set is_cost_outlier = {{ e.cost }},
+        is_revenue_outlier = {{ e.revenue }},
+        channel = case when f.is_channel_imputed then i.channel else f.channel end,
+        channel_id = case when f.is_channel_imputed then c.channel_id else f.channel_id end
+    from {{ ref('int_campaigns__outlier_bounds') }} as b
+    cross join {{ ref('int_campaigns__imputed_channel') }} as i
+    left join {{ ref('dim_channel') }} as c on c.channel = i.channel
+    where f.is_cost_outlier <> {{ e.cost }}
+        or f.is_revenue_outlier <> {{ e.revenue }}
+        or (f.is_channel_imputed and f.channel <> i.channel)
+{%- endmacro %}
+
+{% macro mysql__mca_fact_refresh_global_columns() -%}
+    {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
+    update {{ this }} as f
+    cross join {{ ref('int_campaigns__outlier_bounds') }} as b
+    cross join {{ ref('int_campaigns__imputed_channel') }} as i
+    left join {{ ref('dim_channel') }} as c on c.channel = i.channel
+    set f.is_cost_outlier = {{ e.cost }},
+        f.is_revenue_outlier = {{ e.revenue }},
+        f.channel = case when f.is_channel_imputed then i.channel else f.channel end,
+        f.channel_id = case when f.is_channel_imputed then c.channel_id else f.channel_id end
+    where f.is_cost_outlier <> {{ e.cost }}
+        or f.is_revenue_outlier <> {{ e.revenue }}
+        or (f.is_channel_imputed and f.channel <> i.channel)
+{%- endmacro %}
+
+{% macro mariadb__mca_fact_refresh_global_columns() -%}
+    {{ mysql__mca_fact_refresh_global_columns() }}
+{%- endmacro %}

@@ -1,0 +1,178 @@
+"""Incremental builds give exactly what a full refresh gives, and really only reclassify what changed.
+
+A history is built at as_of D; then a day is appended (as the daily load does), with late rows
+that test every rule an append must keep: a late duplicate of an old kept row, a late row that
+becomes the first valid row of an old day (its earlier row was quarantined), a missing channel, a
+quarantined row. The reference date moves to D+1, which brings a row dated D+1 (loaded before, so
+far "future") into the window and pushes day D-365 out of it. The incremental build and a
+`--full-refresh` of the same data must agree on every mart, on DuckDB and on MariaDB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from reporting.pipeline import build_warehouse, make_sample_data
+from reporting.settings import Target
+from reporting.warehouse import Warehouse
+
+D = dt.date(2026, 6, 29)
+NEXT = D + dt.timedelta(days=1)
+ROWS = 12_000
+
+#: every table the campaign rows flow into, with its key
+MARTS = {
+    "int_campaigns__classified": "campaign_row_id",
+    "int_campaigns__imputed_channel": "channel",
+    "int_campaigns__outlier_bounds": "cost_q1",
+    "fct_campaign_daily": "campaign_day_id",
+    "dim_campaign": "campaign_key",
+    "dim_date": "date_day",
+    "rpt_channel_performance": "channel",
+    "rpt_campaign_performance": "campaign_key, channel_id",
+    "rpt_daily_revenue": "date_day",
+    "rpt_overall_performance": "campaigns",
+    "dq_quarantined_campaigns": "campaign_row_id",
+    "dq_duplicate_campaigns": "campaign_row_id",
+    "dq_data_quality": "rows_read",
+}
+BOOKKEEPING = {"mca_build_seq"}
+
+
+def _raw_insert(wh: Warehouse, settings, rows: list[dict]) -> None:
+    table = wh.relation(settings.raw_schema, "campaigns")
+    cols = ["id", "campaign_name", "channel", "cost", "impressions", "clicks", "conversions", "revenue", "date"]
+    ph = wh.placeholder
+    sql = (f"insert into {table} ({', '.join(wh.quote(c) for c in cols)}) "
+           f"values ({', '.join([ph] * len(cols))})")
+    def plain(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        return value.item() if hasattr(value, "item") else value
+
+    for row in rows:
+        wh.execute(sql, [plain(row.get(c)) for c in cols])
+
+
+def _snapshot(settings) -> dict[str, pd.DataFrame]:
+    out = {}
+    with Warehouse(settings) as wh:
+        for mart, key in MARTS.items():
+            frame = wh.query(f"select * from {wh.mart(mart)} order by {key}")
+            out[mart] = frame.drop(columns=[c for c in frame.columns if c in BOOKKEEPING])
+    return out
+
+
+def _seq_counts(settings) -> dict[int, int]:
+    with Warehouse(settings) as wh:
+        frame = wh.query(f"select mca_build_seq, count(*) as n from {wh.mart('int_campaigns__classified')} "
+                         "group by mca_build_seq")
+    return {int(r.mca_build_seq): int(r.n) for r in frame.itertuples()}
+
+
+@pytest.fixture(params=["duckdb", "mariadb"])
+def settings(request, duckdb_settings_factory):
+    tag = request.node.originalname.split("_")[1]  # a warehouse of its own for each test
+    if request.param == "duckdb":
+        return duckdb_settings_factory(tag)
+    request.getfixturevalue("mariadb_reachable")
+    return request.getfixturevalue("server_settings_factory")(Target.mariadb, tag)
+
+
+def test_appending_a_day_matches_a_full_refresh(settings):
+    make_sample_data(settings, rows=ROWS, customers=500, end_date=D, force=True)
+    with Warehouse(settings) as wh:
+        raw = wh.query(f"select * from {wh.raw('campaigns')} order by {wh.quote('id')}")
+        max_id = int(raw["id"].max())
+        # dated D+1 before the first build: "future" at D, valid once as_of is D+1
+        _raw_insert(wh, settings, [{"id": max_id + 1, "campaign_name": "Early Bird", "channel": "Email",
+                                     "cost": 10, "impressions": 100, "clicks": 5, "conversions": 1,
+                                     "revenue": 30, "date": NEXT}])
+    build_warehouse(settings, as_of=D, quiet=True)
+    first = _seq_counts(settings)
+    assert list(first) == [1] and first[1] == ROWS + 1
+
+    kept_before = pd.to_datetime(raw["date"]).dt.date
+    with Warehouse(settings) as wh:
+        fact = wh.query(f"select campaign_day_id, campaign_key, campaign_name, date_day from "
+                        f"{wh.mart('fct_campaign_daily')} order by campaign_day_id")
+        quarantined = wh.query(f"select campaign_row_id, campaign_name, date_day from "
+                               f"{wh.mart('dq_quarantined_campaigns')} where campaign_name is not null "
+                               "order by campaign_row_id")
+        fact_days = set(zip(fact["campaign_key"], pd.to_datetime(fact["date_day"]).dt.date))
+        quarantined = quarantined[[
+            (str(n).strip().lower(), d) not in fact_days
+            for n, d in zip(quarantined["campaign_name"], pd.to_datetime(quarantined["date_day"]).dt.date)
+        ]]
+        # tomorrow's load: yesterday's rows again with new ids and tomorrow's date ...
+        day_rows = raw[kept_before == D].copy()
+        new_id = max_id + 2
+        appended: list[dict] = []
+        for r in day_rows.itertuples():
+            appended.append({"id": new_id, "campaign_name": r.campaign_name, "channel": r.channel, "cost": r.cost,
+                             "impressions": r.impressions, "clicks": r.clicks, "conversions": r.conversions,
+                             "revenue": r.revenue, "date": NEXT})
+            new_id += 1
+        old_kept = fact.iloc[len(fact) // 2]
+        old_quarantined = quarantined.iloc[0]
+        appended += [
+            # ... a late duplicate of an old kept campaign-day (its kept row keeps it) ...
+            {"id": new_id, "campaign_name": old_kept.campaign_name, "channel": "Email", "cost": 1, "impressions": 10,
+             "clicks": 1, "conversions": 0, "revenue": 2, "date": old_kept.date_day},
+            # ... a late, valid row for a day whose only row so far was quarantined: it is kept ...
+            {"id": new_id + 1, "campaign_name": old_quarantined.campaign_name, "channel": "Search",
+             "cost": 3, "impressions": 30, "clicks": 3, "conversions": 1, "revenue": 9,
+             "date": old_quarantined.date_day},
+            # ... no channel (imputed), and a bad row (quarantined)
+            {"id": new_id + 2, "campaign_name": "No Channel Day", "channel": None, "cost": 4, "impressions": 40,
+             "clicks": 4, "conversions": 1, "revenue": 8, "date": NEXT},
+            {"id": new_id + 3, "campaign_name": "Broken", "channel": "Email", "cost": -5, "impressions": 40,
+             "clicks": 4, "conversions": 1, "revenue": 8, "date": NEXT},
+        ]
+        _raw_insert(wh, settings, appended)
+        total = wh.scalar(f"select count(*) from {wh.raw('campaigns')}")
+        on_boundary = wh.scalar(
+            f"select count(*) from {wh.raw('campaigns')} where {wh.quote('date')} = {wh.placeholder} "
+            f"or ({wh.quote('date')} = {wh.placeholder} and {wh.quote('id')} <= {max_id + 1})",
+            [D - dt.timedelta(days=365), NEXT],
+        )
+
+    build_warehouse(settings, as_of=NEXT, quiet=True)
+    incremental = _snapshot(settings)
+    seqs = _seq_counts(settings)
+    # only the appended rows and the two boundary days were classified again
+    assert seqs == {1: ROWS + 1 - int(on_boundary), 2: len(appended) + int(on_boundary)}
+    assert sum(seqs.values()) == total
+
+    classified = incremental["int_campaigns__classified"].set_index("campaign_row_id")
+    assert classified.loc[max_id + 1, "row_outcome"] == "kept"  # no longer future
+    assert classified.loc[new_id, "row_outcome"] == "duplicate"
+    assert classified.loc[new_id, "duplicate_of_row_id"] == old_kept.campaign_day_id
+    assert classified.loc[new_id + 1, "row_outcome"] == "kept"
+    assert classified.loc[new_id + 3, "quarantine_reason"] == "negative_cost"
+    fact_now = incremental["fct_campaign_daily"].set_index("campaign_day_id")
+    assert fact_now.loc[new_id + 2, "channel"] == incremental["int_campaigns__imputed_channel"]["channel"].item()
+
+    build_warehouse(settings, as_of=NEXT, full_refresh=True, quiet=True)
+    full = _snapshot(settings)
+    assert set(_seq_counts(settings)) == {3}
+    for mart in MARTS:
+        a, b = incremental[mart].reset_index(drop=True), full[mart].reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-9, obj=mart)
+
+
+def test_unchanged_input_classifies_nothing_and_a_deleted_raw_row_forces_a_full_build(settings):
+    make_sample_data(settings, rows=3_000, customers=200, end_date=D, force=True)
+    build_warehouse(settings, as_of=D, quiet=True)
+    build_warehouse(settings, as_of=D, quiet=True)
+    assert _seq_counts(settings) == {1: 3_000}  # the second build had nothing to reclassify
+    with Warehouse(settings) as wh:
+        wh.execute(f"delete from {wh.raw('campaigns')} where {wh.quote('id')} = 10")
+    build_warehouse(settings, as_of=D, quiet=True)
+    assert _seq_counts(settings) == {2: 2_999}  # everything again: a raw row below the mark went away
+    with Warehouse(settings) as wh:
+        gone = wh.scalar(f"select count(*) from {wh.mart('fct_campaign_daily')} where campaign_day_id = 10")
+    assert gone == 0
