@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import resource
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -24,6 +26,9 @@ class StageRecord:
     rows_out: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    #: the process's peak resident memory so far, at the end of the stage (dbt runs in-process,
+    #: so this covers it too)
+    peak_rss_mb: int | None = None
 
 
 @dataclass
@@ -56,6 +61,7 @@ class RunManifest:
             record.status = "ok"
         finally:
             record.seconds = round(time.perf_counter() - started, 3)
+            record.peak_rss_mb = peak_rss_mb()
 
     def finish(self, status: str, error: str | None = None) -> None:
         self.status = status
@@ -72,6 +78,12 @@ class RunManifest:
         tmp.write_text(self.to_json(), encoding="utf-8")
         tmp.replace(path)
         return path
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))
 
 
 def _default(value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,24 +63,40 @@ def write_reports(
     as_of: dt.date,
     currency: str,
     segments: SegmentSummary | None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[ReportData, list[Path]]:
-    """Render the chosen formats into ``staging``; returns the data shown and the files made."""
+    """Render the chosen formats into ``staging``; returns the data shown and the files made.
+    ``timings``, when given, receives the seconds each part took (read, charts, pdf, ...)."""
     from reporting.reports import render_charts, write_html, write_pdf
     from segmentation import save_charts
 
+    spent = timings if timings is not None else {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        spent[name] = round(now - clock, 3)
+        clock = now
+
     data = load_report_data(wh, run_id=run_id, as_of=as_of, currency=currency, segments=segments)
+    lap("read")
     written: list[Path] = []
     charts_dir = staging / "visualizations"
     charts = render_charts(data, charts_dir)
     segment_charts = save_charts(segments, charts_dir) if segments is not None else {}
     written.append(charts_dir)
+    lap("charts")
     if ReportFormat.pdf in formats:
         written.append(write_pdf(data, charts, staging / "executive_summary.pdf", segment_charts=segment_charts))
+        lap("pdf")
     if ReportFormat.html in formats:
         written.append(write_html(data, charts, staging / "executive_summary.html", segment_charts=segment_charts))
+        lap("html")
     if ReportFormat.powerbi in formats:
         export = export_powerbi(wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at)
         written.append(export.folder)
+        lap("powerbi")
     return data, written
 
 
@@ -178,11 +195,12 @@ def _run_all(
                 _notify(on_stage, "segment", "ok", seg.seconds)
             with manifest.stage("reports") as rep:
                 _notify(on_stage, "reports", "start")
+                parts: dict[str, float] = {}
                 _, written = write_reports(wh, staging, formats=expand_formats([ReportFormat.all]),
                                            run_id=run_id, as_of=as_of_date, currency=currency,
-                                           segments=segments)
+                                           segments=segments, timings=parts)
                 rep.rows_in = int(dq.get("rows_kept") or 0)
-                rep.detail = {"files": len(list_outputs(staging, written))}
+                rep.detail = {"files": len(list_outputs(staging, written)), "seconds": parts}
             _notify(on_stage, "reports", "ok", rep.seconds)
         with manifest.stage("publish") as pub:
             published = folder.publish()
