@@ -90,41 +90,64 @@
     {{ return(plan) }}
 {%- endmacro %}
 
-{#- Rows of `rel` (with columns campaign_row_id and date_day) that an append build reclassifies. -#}
+{#- Rows of `rel` (with columns campaign_row_id and date_day) that an append build reclassifies.
+    rel none: unqualified column names. -#}
 {% macro mca_campaigns_to_reclassify(rel, plan) -%}
+    {%- set p = '' if rel is none else rel ~ '.' -%}
     (
-        {% if plan.max_id is none %}1 = 1{% else %}{{ rel }}.campaign_row_id > {{ plan.max_id }}{% endif %}
-        {%- if plan.as_of > plan.prev_as_of %}
-        or ({{ rel }}.date_day > cast('{{ plan.prev_as_of }}' as date) and {{ rel }}.date_day <= cast('{{ plan.as_of }}' as date))
-        {%- endif %}
-        {%- if plan.window_start > plan.prev_window_start %}
-        or ({{ rel }}.date_day >= cast('{{ plan.prev_window_start }}' as date) and {{ rel }}.date_day < cast('{{ plan.window_start }}' as date))
-        {%- endif %}
+        {% if plan.max_id is none %}1 = 1{% else %}{{ p }}campaign_row_id > {{ plan.max_id }}{% endif %}
+        or {{ mca_campaign_days_reclassified(rel, plan) }}
     )
 {%- endmacro %}
 
 {#- Days whose every row an append build reclassifies (so old kept rows there do not count). -#}
 {% macro mca_campaign_days_reclassified(rel, plan) -%}
+    {%- set p = '' if rel is none else rel ~ '.' -%}
     (
         1 = 0
         {%- if plan.as_of > plan.prev_as_of %}
-        or ({{ rel }}.date_day > cast('{{ plan.prev_as_of }}' as date) and {{ rel }}.date_day <= cast('{{ plan.as_of }}' as date))
+        or ({{ p }}date_day > cast('{{ plan.prev_as_of }}' as date) and {{ p }}date_day <= cast('{{ plan.as_of }}' as date))
         {%- endif %}
         {%- if plan.window_start > plan.prev_window_start %}
-        or ({{ rel }}.date_day >= cast('{{ plan.prev_window_start }}' as date) and {{ rel }}.date_day < cast('{{ plan.window_start }}' as date))
+        or ({{ p }}date_day >= cast('{{ plan.prev_window_start }}' as date) and {{ p }}date_day < cast('{{ plan.window_start }}' as date))
         {%- endif %}
     )
+{%- endmacro %}
+
+{#- Delete the rows of this model whose `key` is among the ids `ids_sql` selects. MySQL/MariaDB
+    get a join: MariaDB 10.x runs `delete ... where key in (subquery)` row by row (21 s for a
+    few hundred rows out of 100K), which is also why these models do the deleting themselves
+    rather than through dbt-mysql's unique_key. -#}
+{% macro mca_delete_where_key_in(key, ids_sql) -%}
+    {{ return(adapter.dispatch('mca_delete_where_key_in', 'mca')(key, ids_sql)) }}
+{%- endmacro %}
+
+{% macro default__mca_delete_where_key_in(key, ids_sql) -%}
+    delete from {{ this }} where {{ key }} in ({{ ids_sql }})
+{%- endmacro %}
+
+{% macro mysql__mca_delete_where_key_in(key, ids_sql) -%}
+    {#- no alias for the target: MariaDB then looks the alias up in the default database -#}
+    delete {{ this }} from {{ this }}
+    inner join ({{ ids_sql }}) as doomed on {{ this }}.{{ key }} = doomed.id
+{%- endmacro %}
+
+{% macro mariadb__mca_delete_where_key_in(key, ids_sql) -%}
+    {{ mysql__mca_delete_where_key_in(key, ids_sql) }}
 {%- endmacro %}
 
 {#- pre-hook of int_campaigns__classified: an incremental run that must classify everything
     starts from an empty table (rows whose raw row was deleted must not linger). -#}
 {% macro mca_campaigns_prepare() -%}
     {%- set plan = mca_campaigns_build_plan() -%}
-    {%- if is_incremental() and plan.mode == 'full' -%}
+    {%- if not is_incremental() -%}
+        select 1 as nothing_to_prepare
+    {%- elif plan.mode == 'full' -%}
         {%- do log("int_campaigns__classified: full rebuild (" ~ plan.reason ~ ")", info=false) -%}
         truncate table {{ this }}
     {%- else -%}
-        select 1 as nothing_to_prepare
+        {#- the rows of the reclassified days go; new ids are not in the table yet -#}
+        delete from {{ this }} where {{ mca_campaign_days_reclassified(none, plan) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -159,10 +182,9 @@
     {%- elif plan.mode == 'full' -%}
         truncate table {{ this }}
     {%- else -%}
-        delete from {{ this }} where campaign_day_id in (
-            select classified.campaign_row_id from {{ ref('int_campaigns__classified') }} as classified
-            where classified.mca_build_seq > {{ plan.since_seq }}
-        )
+        {{ mca_delete_where_key_in('campaign_day_id',
+            'select classified.campaign_row_id as id from ' ~ ref('int_campaigns__classified')
+            ~ ' as classified where classified.mca_build_seq > ' ~ plan.since_seq) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -215,4 +237,23 @@
 
 {% macro mariadb__mca_fact_refresh_global_columns() -%}
     {{ mysql__mca_fact_refresh_global_columns() }}
+{%- endmacro %}
+
+{#- on-run-start: tables that an mca version before incremental builds made (no mca_build_seq
+    column) are dropped, so this build creates them afresh instead of failing on the changed
+    columns. They are dbt's own model tables, rebuilt from the raw rows either way. -#}
+{% macro mca_upgrade_incremental_tables() -%}
+    {%- if execute -%}
+        {%- for name in ['int_campaigns__classified', 'fct_campaign_daily'] -%}
+            {%- set rel = adapter.get_relation(target.database, target.schema, name) -%}
+            {%- if rel is not none and rel.is_table -%}
+                {%- set columns = adapter.get_columns_in_relation(rel) | map(attribute='name') | map('lower') | list -%}
+                {%- if 'mca_build_seq' not in columns -%}
+                    {%- do log('dropping ' ~ rel ~ ' (made before incremental builds); it is rebuilt', info=true) -%}
+                    {%- do adapter.drop_relation(rel) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1 as upgraded
 {%- endmacro %}

@@ -27,13 +27,13 @@
 {{
     config(
         materialized='incremental',
-        unique_key='campaign_row_id',
         on_schema_change='fail',
         pre_hook="{{ mca_campaigns_prepare() }}",
         post_hook=[
             "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
             "{{ mca_create_index(['row_outcome']) }}",
             "{{ mca_create_index(['campaign_key', 'date_day']) }}",
+            "{{ mca_create_index(['date_day']) }}",
             "{{ mca_create_index(['mca_build_seq']) }}",
         ]
     )

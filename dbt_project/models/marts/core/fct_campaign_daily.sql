@@ -15,7 +15,6 @@
 {{
     config(
         materialized='incremental',
-        unique_key='campaign_day_id',
         on_schema_change='fail',
         pre_hook="{{ mca_fact_prepare() }}",
         post_hook=[
