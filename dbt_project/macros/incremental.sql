@@ -257,3 +257,11 @@
     {%- endif -%}
     select 1 as upgraded
 {%- endmacro %}
+
+{% macro mysql5__mca_fact_refresh_global_columns() -%}
+    {{ mysql__mca_fact_refresh_global_columns() }}
+{%- endmacro %}
+
+{% macro mysql5__mca_delete_where_key_in(key, ids_sql) -%}
+    {{ mysql__mca_delete_where_key_in(key, ids_sql) }}
+{%- endmacro %}
