@@ -119,7 +119,7 @@ existing_kept as (
         on previous.campaign_key = touched_days.campaign_key
         and previous.date_day = touched_days.date_day
     where previous.row_outcome = 'kept'
-        and previous.campaign_row_id <= {{ plan.max_id }}
+        and {% if plan.max_id is none %}1 = 0{% else %}previous.campaign_row_id <= {{ plan.max_id }}{% endif %}
         and not {{ mca_campaign_days_reclassified('previous', plan) }}
     group by previous.campaign_key, previous.date_day
 
