@@ -182,13 +182,7 @@ class Warehouse:
         large mart can be exported with flat memory."""
         self.connect()
         if self.is_duckdb:
-            cursor = self._conn.execute(sql)
-            columns = [d[0] for d in cursor.description]
-            while True:
-                rows = cursor.fetchmany(chunk_rows)
-                if not rows:
-                    break
-                yield pd.DataFrame.from_records(rows, columns=columns)
+            yield from _frames(self._conn.execute(sql), chunk_rows)
             return
         yield from self._stream_mysql(sql, chunk_rows)
 
@@ -211,12 +205,7 @@ class Warehouse:
         try:
             cur = conn.cursor()
             cur.execute(sql)
-            columns = [d[0] for d in cur.description]
-            while True:
-                rows = cur.fetchmany(chunk_rows)
-                if not rows:
-                    break
-                yield pd.DataFrame.from_records(rows, columns=columns)
+            yield from _frames(cur, chunk_rows)
             cur.close()
         except mysql.connector.Error as exc:
             raise WarehouseError(f"reading from {s.describe()} failed: {_short(exc)}") from None
@@ -231,12 +220,7 @@ class Warehouse:
 
         with self._conn.cursor(pymysql.cursors.SSCursor) as cur:
             cur.execute(sql)
-            columns = [d[0] for d in cur.description]
-            while True:
-                rows = cur.fetchmany(chunk_rows)
-                if not rows:
-                    break
-                yield pd.DataFrame.from_records(list(rows), columns=columns)
+            yield from _frames(cur, chunk_rows)
 
     def copy_to_csv(self, sql: str, path: Path, options: str) -> int:
         """DuckDB only: write a query's rows straight to a CSV file with ``COPY`` (no Python
@@ -429,6 +413,16 @@ class Warehouse:
                 f"rename table {self.relation(schema, staging)} to {self.relation(schema, name)}"
             )
         return loaded
+
+
+def _frames(cursor: Any, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """A DB-API cursor's remaining rows as DataFrames of at most ``chunk_rows`` rows."""
+    columns = [d[0] for d in cursor.description]
+    while True:
+        rows = cursor.fetchmany(chunk_rows)
+        if not rows:
+            return
+        yield pd.DataFrame.from_records(list(rows), columns=columns)
 
 
 def _short(exc: BaseException | None) -> str:

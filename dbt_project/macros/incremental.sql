@@ -159,7 +159,7 @@
         {{ return(plan) }}
     {%- endif -%}
     {%- set state = mca_scalar_row("select build_seq, full_build_seq from " ~ ref('int_campaigns__build_state')) -%}
-    {%- set mine = mca_scalar_row("select max(mca_build_seq), count(*) from " ~ this) -%}
+    {%- set mine = mca_scalar_row("select max(mca_build_seq) from " ~ this) -%}
     {%- if state is none or state[0] is none -%}
         {{ return(plan) }}
     {%- endif -%}
