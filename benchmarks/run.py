@@ -38,6 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MCA = str(Path(sys.executable).with_name("mca-report"))
 RUN_RESULTS = ROOT / "dbt_project" / "target" / "run_results.json"
 
+sys.path.insert(0, str(ROOT))
+from reporting.settings import resolve_settings  # noqa: E402
+from reporting.warehouse import Warehouse  # noqa: E402
+
 
 def timed(name: str, argv: list[str], env: dict[str, str]) -> dict[str, object]:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
@@ -49,48 +53,33 @@ def timed(name: str, argv: list[str], env: dict[str, str]) -> dict[str, object]:
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")
     peak_kb = int(text[-1]) if text and re.fullmatch(r"\d+", text[-1]) else 0
-    return {"step": name, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_kb / 1024),
-            "stdout": proc.stdout}
+    return {"step": name, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_kb / 1024)}
 
 
-def slowest_dbt_nodes(limit: int = 8) -> list[dict[str, object]]:
-    if not RUN_RESULTS.exists():
-        return []
-    results = json.loads(RUN_RESULTS.read_text())["results"]
-    ranked = sorted(results, key=lambda r: r.get("execution_time") or 0, reverse=True)[:limit]
-    return [{"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
-            for r in ranked]
-
-
-def dbt_totals() -> dict[str, float]:
+def dbt_profile(limit: int = 8) -> dict[str, object]:
+    """Model and test seconds of the last dbt build, and its slowest nodes (run_results.json)."""
     if not RUN_RESULTS.exists():
         return {}
     results = json.loads(RUN_RESULTS.read_text())["results"]
     models = sum(r["execution_time"] for r in results if r["unique_id"].startswith(("model.", "seed.")))
     tests = sum(r["execution_time"] for r in results if r["unique_id"].startswith("test."))
-    return {"models_seconds": round(models, 2), "tests_seconds": round(tests, 2), "nodes": len(results)}
+    ranked = sorted(results, key=lambda r: r.get("execution_time") or 0, reverse=True)[:limit]
+    return {"models_seconds": round(models, 2), "tests_seconds": round(tests, 2), "nodes": len(results),
+            "slowest_nodes": [{"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
+                              for r in ranked]}
 
 
 def append_day(env: dict[str, str], day: dt.date) -> int:
     """Append a copy of `day`'s raw campaign rows, dated the next day, with new ids."""
-    code = (
-        "import datetime as dt, sys\n"
-        "from reporting.settings import resolve_settings\n"
-        "from reporting.warehouse import Warehouse\n"
-        "with Warehouse(resolve_settings()) as wh:\n"
-        "    t = wh.raw('campaigns'); q = wh.quote\n"
-        "    top = int(wh.scalar(f'select max({q(\"id\")}) from {t}'))\n"
-        "    cols = ['campaign_name', 'channel', 'cost', 'impressions', 'clicks', 'conversions', 'revenue']\n"
-        "    names = ', '.join(q(c) for c in cols)\n"
-        "    wh.execute(f'insert into {t} ({q(\"id\")}, {names}, {q(\"date\")}) '\n"
-        "               f'select {q(\"id\")} + {top}, {names}, cast({q(\"date\")} + interval 1 day as date) '\n"
-        "               f'from {t} where {q(\"date\")} = cast(\\'{sys.argv[1]}\\' as date)')\n"
-        "    print(int(wh.scalar(f'select count(*) from {t} where {q(\"id\")} > {top}')))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code, day.isoformat()], env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"append failed: {proc.stderr.strip()[-800:]}")
-    return int(proc.stdout.strip().splitlines()[-1])
+    with Warehouse(resolve_settings(env)) as wh:
+        t, q = wh.raw("campaigns"), wh.quote
+        top = int(wh.scalar(f"select max({q('id')}) from {t}"))
+        names = ", ".join(q(c) for c in ("campaign_name", "channel", "cost", "impressions", "clicks",
+                                          "conversions", "revenue"))
+        wh.execute(f"insert into {t} ({q('id')}, {names}, {q('date')}) "
+                   f"select {q('id')} + {top}, {names}, cast({q('date')} + interval 1 day as date) "
+                   f"from {t} where {q('date')} = cast('{day.isoformat()}' as date)")
+        return int(wh.scalar(f"select count(*) from {t} where {q('id')} > {top}"))
 
 
 def server_facts(env: dict[str, str], target: str) -> dict[str, object]:
@@ -98,17 +87,9 @@ def server_facts(env: dict[str, str], target: str) -> dict[str, object]:
         import duckdb
 
         return {"duckdb": duckdb.__version__}
-    code = (
-        "from reporting.settings import resolve_settings\n"
-        "from reporting.warehouse import Warehouse\n"
-        "with Warehouse(resolve_settings()) as wh:\n"
-        "    print(wh.scalar('select version()')); print(wh.scalar('select @@innodb_buffer_pool_size'))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or len(lines) < 2:
-        return {}
-    return {"server_version": lines[0], "innodb_buffer_pool_mb": round(int(lines[1]) / 2**20)}
+    with Warehouse(resolve_settings(env)) as wh:
+        return {"server_version": wh.scalar("select version()"),
+                "innodb_buffer_pool_mb": round(int(wh.scalar("select @@innodb_buffer_pool_size")) / 2**20)}
 
 
 def profile_run(env: dict[str, str], args: list[str], out: Path) -> str:
@@ -149,14 +130,14 @@ def main() -> None:
     stages = [{"stage": s["name"], "seconds": s["seconds"], "peak_rss_mb": s.get("peak_rss_mb")}
               for s in manifest["stages"]]
     report_parts = next((s["detail"].get("seconds", {}) for s in manifest["stages"] if s["name"] == "reports"), {})
-    build_nodes, build_totals = slowest_dbt_nodes(), dbt_totals()
+    build_profile = dbt_profile()
 
     incremental: dict[str, object] = {}
     if not args.no_incremental:
         next_day = as_of + dt.timedelta(days=1)
         appended = append_day(env, as_of)
         inc = timed("incremental build", [MCA, "build", "--as-of", next_day.isoformat()], env)
-        inc_nodes = slowest_dbt_nodes()
+        inc_nodes = dbt_profile().get("slowest_nodes", [])
         full = timed("full build", [MCA, "build", "--as-of", next_day.isoformat(), "--full-refresh"], env)
         steps += [inc, full]
         incremental = {"appended_rows": appended, "incremental_seconds": inc["seconds"],
@@ -172,12 +153,12 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         **server_facts(env, args.target),
         "load_average_at_end": round(os.getloadavg()[0], 2),
-        "steps": [{k: v for k, v in s.items() if k != "stdout"} for s in steps],
+        "steps": steps,
         "end_to_end_seconds": run["seconds"],
         "end_to_end_peak_rss_mb": run["peak_rss_mb"],
         "run_stages": stages,
         "report_parts_seconds": report_parts,
-        "dbt_build": {**build_totals, "slowest_nodes": build_nodes},
+        "dbt_build": build_profile,
         "incremental": incremental,
     }
     path = args.json or ROOT / "benchmarks" / "results" / f"run-{args.target}-{args.rows}.json"
@@ -193,8 +174,9 @@ def main() -> None:
     for s in stages:
         print(f"| {s['stage']} | {s['seconds']} | {s['peak_rss_mb']} |")
     print("\nreport parts (s): " + ", ".join(f"{k} {v}" for k, v in report_parts.items()))
-    print(f"dbt build: {build_totals}; slowest: "
-          + ", ".join(f"{n['node']} {n['seconds']}" for n in build_nodes[:5]))
+    totals = {k: v for k, v in build_profile.items() if k != "slowest_nodes"}
+    print(f"dbt build: {totals}; slowest: "
+          + ", ".join(f"{n['node']} {n['seconds']}" for n in build_profile.get("slowest_nodes", [])[:5]))
     if incremental:
         print(f"incremental: {incremental['appended_rows']:,} rows appended; build "
               f"{incremental['incremental_seconds']} s vs full refresh {incremental['full_seconds']} s "
