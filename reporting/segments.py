@@ -10,13 +10,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from reporting.errors import DataError
 from reporting.report_data import SegmentSummary
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
-from segmentation import DEFAULT_FEATURES, RFM_FEATURES, SegmentationError, SegmentationResult, save_charts, segment_customers
+import segmentation
+from segmentation import DEFAULT_FEATURES, RFM_FEATURES, SegmentationError
+
+if TYPE_CHECKING:
+    from segmentation import SegmentationResult
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +180,7 @@ def run_segmentation(
         log.warning("features with no values are left out of segmentation: %s", ", ".join(empty))
     t0 = time.perf_counter()
     try:
-        result = segment_customers(frame, features, k=k, k_range=k_range, random_state=random_state)
+        result = segmentation.segment_customers(frame, features, k=k, k_range=k_range, random_state=random_state)
     except SegmentationError as exc:
         raise DataError(f"segmentation: {exc}") from None
     seconds["segment"] = time.perf_counter() - t0
@@ -189,7 +194,7 @@ def run_segmentation(
     charts: dict[str, Path] = {}
     if charts_dir is not None:
         t0 = time.perf_counter()
-        charts = save_charts(result, charts_dir)
+        charts = segmentation.save_charts(result, charts_dir)
         seconds["charts"] = time.perf_counter() - t0
     log.info("segmented %d customers into %d segments (%s)", result.n_customers, result.chosen_k, result.reason)
     return SegmentRun(result=result, summary=summarize(result, by_channel, run_id), run_id=run_id,

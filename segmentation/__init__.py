@@ -8,12 +8,9 @@
 A pure library: no database, no environment, no printing; it logs through ``logging``.
 """
 
-from segmentation.charts import (
-    plot_k_selection,
-    plot_segment_profiles,
-    plot_segment_sizes,
-    save_charts,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from segmentation.errors import (
     AllNullFeatureError,
     DuplicateCustomerError,
@@ -25,17 +22,60 @@ from segmentation.errors import (
     SegmentationError,
     TooFewCustomersError,
 )
-from segmentation.features import DEFAULT_FEATURES, DEFAULT_ID_COLUMN, RFM_FEATURES
-from segmentation.naming import VOCABULARY
-from segmentation.pipeline import (
-    DEFAULT_K_RANGE,
-    DEFAULT_SEARCH_SAMPLE_SIZE,
-    DEFAULT_SILHOUETTE_SAMPLE_SIZE,
-    DEFAULT_SILHOUETTE_TOLERANCE,
-    SegmentationParams,
-    SegmentationResult,
-    segment_customers,
-)
+
+# The modules behind these names pull in scikit-learn and matplotlib (about 2.5 s of imports).
+# They load on first use, so a program that only needs the feature lists or the errors (every
+# mca-report command but `segment` and `run`, and `--help`) does not pay for them.
+_LAZY = {
+    "plot_k_selection": "segmentation.charts",
+    "plot_segment_profiles": "segmentation.charts",
+    "plot_segment_sizes": "segmentation.charts",
+    "save_charts": "segmentation.charts",
+    "DEFAULT_FEATURES": "segmentation.features",
+    "DEFAULT_ID_COLUMN": "segmentation.features",
+    "RFM_FEATURES": "segmentation.features",
+    "VOCABULARY": "segmentation.naming",
+    "DEFAULT_K_RANGE": "segmentation.pipeline",
+    "DEFAULT_SEARCH_SAMPLE_SIZE": "segmentation.pipeline",
+    "DEFAULT_SILHOUETTE_SAMPLE_SIZE": "segmentation.pipeline",
+    "DEFAULT_SILHOUETTE_TOLERANCE": "segmentation.pipeline",
+    "SegmentationParams": "segmentation.pipeline",
+    "SegmentationResult": "segmentation.pipeline",
+    "segment_customers": "segmentation.pipeline",
+}
+
+if TYPE_CHECKING:
+    from segmentation.charts import (
+        plot_k_selection,
+        plot_segment_profiles,
+        plot_segment_sizes,
+        save_charts,
+    )
+    from segmentation.features import DEFAULT_FEATURES, DEFAULT_ID_COLUMN, RFM_FEATURES
+    from segmentation.naming import VOCABULARY
+    from segmentation.pipeline import (
+        DEFAULT_K_RANGE,
+        DEFAULT_SEARCH_SAMPLE_SIZE,
+        DEFAULT_SILHOUETTE_SAMPLE_SIZE,
+        DEFAULT_SILHOUETTE_TOLERANCE,
+        SegmentationParams,
+        SegmentationResult,
+        segment_customers,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'segmentation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_FEATURES",

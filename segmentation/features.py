@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import StandardScaler
 
 from segmentation.errors import (
     AllNullFeatureError,
@@ -209,6 +208,8 @@ def prepare_features(
         raise NoVarianceError("all customers have identical features; nothing to segment")
     if constant:
         log.warning("zero-variance features carry no weight: %s", ", ".join(constant))
+
+    from sklearn.preprocessing import StandardScaler  # scikit-learn loads on first use
 
     scaler = StandardScaler()
     scaled = scaler.fit_transform(raw)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -29,6 +31,18 @@ def test_help_lists_every_command():
     assert result.exit_code == 0
     for command in ("run", "sample-data", "build", "segment", "report", "ingest", "docs"):
         assert command in result.output
+
+
+def test_cli_loads_without_scikit_learn_or_matplotlib():
+    """scikit-learn and matplotlib cost seconds to import; only segmenting and charting need them."""
+    code = ("import sys, reporting.cli, segmentation; "
+            "from segmentation import DEFAULT_FEATURES, SegmentationError; "
+            "print(sorted(m for m in ('sklearn', 'matplotlib', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    code = "import segmentation, sys; segmentation.segment_customers; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
 
 
 def test_no_arguments_shows_help():
