@@ -80,3 +80,14 @@
 {% macro mca_count_if(condition) -%}
     coalesce(sum(case when {{ condition }} then 1 else 0 end), 0)
 {%- endmacro %}
+
+{#- A number that changes when any of `columns` changes, for sum()-ing into a checksum of many
+    rows. Each engine has its own (CRC32 of the values joined / DuckDB's hash), so checksums
+    compare only with checksums from the same engine. NULL and the text '\N' hash alike. -#}
+{% macro mca_row_checksum(columns) %}{{ return(adapter.dispatch('mca_row_checksum', 'mca')(columns)) }}{% endmacro %}
+{% macro default__mca_row_checksum(columns) %}(hash({{ columns | join(', ') }}) % 4294967296){% endmacro %}
+{% macro mysql__mca_row_checksum(columns) -%}
+    crc32(concat_ws(char(31){% for c in columns %}, coalesce({{ c }}, '\\N'){% endfor %}))
+{%- endmacro %}
+{% macro mariadb__mca_row_checksum(columns) %}{{ mysql__mca_row_checksum(columns) }}{% endmacro %}
+{% macro mysql5__mca_row_checksum(columns) %}{{ mysql__mca_row_checksum(columns) }}{% endmacro %}

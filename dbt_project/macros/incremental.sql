@@ -21,8 +21,8 @@
   classified row; the fact applies them, and an incremental fact refreshes them on old rows.
 -#}
 
-{% macro mca_state_relation() -%}
-    {{ return(adapter.get_relation(this.database, this.schema, 'int_campaigns__build_state')) }}
+{% macro mca_state_relation(rel) -%}
+    {{ return(adapter.get_relation(rel.database, rel.schema, 'int_campaigns__build_state')) }}
 {%- endmacro %}
 
 {% macro mca_scalar_row(sql) -%}
@@ -33,27 +33,69 @@
     {{ return(result.rows[0]) }}
 {%- endmacro %}
 
+{#- Row count and checksum of the raw campaign rows with ids up to `max_id` (all rows when none),
+    and the checksum of the channel_aliases seed. An append build is only right when both are
+    what they were at the last build: rows edited in place, a reloaded raw table (sample-data
+    with other options) or an edited alias would otherwise keep their old classification. -#}
+{% macro mca_raw_checksums_sql(max_id=none) -%}
+    {%- if not execute -%}
+        {{ return('select 1 as raw_rows, 1 as raw_checksum, 1 as aliases_checksum') }}
+    {%- endif -%}
+    {#- relations from the graph, not source()/ref(): on-run-start may not call ref() -#}
+    {%- set raw = mca_node_relation('source.mca.mca_raw.campaigns') -%}
+    {%- set aliases = mca_node_relation('seed.mca.channel_aliases') -%}
+    {%- set columns = [adapter.quote('id'), 'campaign_name', 'channel', 'cost', 'impressions', 'clicks',
+                       'conversions', 'revenue', adapter.quote('date')] -%}
+    select
+        (select count(*) from {{ raw }}{% if max_id is not none %} where {{ adapter.quote('id') }} <= {{ max_id }}{% endif %}) as raw_rows,
+        (select cast(sum({{ mca_row_checksum(columns) }}) as decimal(38, 0)) from {{ raw }}
+            {%- if max_id is not none %} where {{ adapter.quote('id') }} <= {{ max_id }}{% endif %}) as raw_checksum,
+        (select cast(sum({{ mca_row_checksum(['alias', 'channel']) }}) as decimal(38, 0)) from {{ aliases }}) as aliases_checksum
+{%- endmacro %}
+
+{% macro mca_node_relation(unique_id) -%}
+    {%- if unique_id.startswith('source.') -%}
+        {%- set node = graph.sources[unique_id] -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier)) }}
+    {%- endif -%}
+    {%- set node = graph.nodes[unique_id] -%}
+    {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+{%- endmacro %}
+
 {% macro mca_iso(value) -%}
     {{ return(none if value is none else (value | string)[:10]) }}
 {%- endmacro %}
 
-{#- The plan of this build of int_campaigns__classified (call it from that model or its hooks). -#}
-{% macro mca_campaigns_build_plan() -%}
+{#- The plan of this build of int_campaigns__classified. From that model or its hooks, call it
+    without arguments; elsewhere (on-run-start) pass the model's relation and whether the build
+    will be incremental (the table exists and this is no --full-refresh). -#}
+{% macro mca_campaigns_build_plan(rel=none, incremental=none) -%}
     {%- set plan = {'mode': 'full', 'seq': 1, 'reason': 'first build'} -%}
     {%- if not execute -%}
         {{ return(plan) }}
     {%- endif -%}
-    {%- set state_rel = mca_state_relation() -%}
+    {%- set rel = this if rel is none else rel -%}
+    {%- set incremental = is_incremental() if incremental is none else incremental -%}
+    {%- set state_rel = mca_state_relation(rel) -%}
     {%- set state = none -%}
     {%- if state_rel is not none -%}
-        {%- set state = mca_scalar_row(
-            "select as_of_date, window_start_date, lookback_days, max_campaign_row_id, campaign_rows, build_seq from "
-            ~ state_rel) -%}
+        {%- set state_columns = adapter.get_columns_in_relation(state_rel) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'raw_checksum' in state_columns -%}
+            {%- set state = mca_scalar_row(
+                "select as_of_date, window_start_date, lookback_days, max_campaign_row_id, campaign_rows, build_seq,"
+                ~ " raw_checksum, aliases_checksum from " ~ state_rel) -%}
+        {%- endif -%}
     {%- endif -%}
     {%- if state is not none and state[5] is not none -%}
         {%- do plan.update({'seq': (state[5] | int) + 1}) -%}
+    {%- elif state_rel is not none -%}
+        {#- a state row from before the checksums (or none): go on from its build number -#}
+        {%- set old_seq = mca_scalar_row("select max(build_seq) from " ~ state_rel) -%}
+        {%- if old_seq is not none and old_seq[0] is not none -%}
+            {%- do plan.update({'seq': (old_seq[0] | int) + 1}) -%}
+        {%- endif -%}
     {%- endif -%}
-    {%- if not is_incremental() -%}
+    {%- if not incremental -%}
         {%- do plan.update({'reason': 'table rebuilt (first build or --full-refresh)'}) -%}
         {{ return(plan) }}
     {%- endif -%}
@@ -62,11 +104,10 @@
         {{ return(plan) }}
     {%- endif -%}
     {%- set now = mca_scalar_row("select " ~ mca_as_of_date() ~ ", " ~ mca_window_start_date()) -%}
-    {%- set mine = mca_scalar_row("select max(campaign_row_id), count(*) from " ~ this) -%}
+    {%- set mine = mca_scalar_row("select max(campaign_row_id), count(*) from " ~ rel) -%}
     {%- set max_id = state[3] -%}
-    {%- set raw_rows = 0 if max_id is none else mca_scalar_row(
-        "select count(*) from " ~ source('mca_raw', 'campaigns') ~ " where "
-        ~ adapter.quote('id') ~ " <= " ~ (max_id | int))[0] -%}
+    {%- set raw = mca_scalar_row(mca_raw_checksums_sql(0 if max_id is none else (max_id | int))) -%}
+    {%- set raw_rows = raw[0] -%}
     {%- set reason = none -%}
     {%- if (state[2] | int) != (var('lookback_days', 365) | int) -%}
         {%- set reason = 'lookback_days changed' -%}
@@ -75,7 +116,11 @@
     {%- elif (mine[1] | int) != (state[4] | int) or mine[0] != max_id -%}
         {%- set reason = 'table and build state disagree' -%}
     {%- elif (raw_rows | int) != (state[4] | int) -%}
-        {%- set reason = 'raw rows at or below the last classified id changed' -%}
+        {%- set reason = 'raw rows at or below the last classified id were added or deleted' -%}
+    {%- elif (raw[1] | string) != (state[6] | string) -%}
+        {%- set reason = 'raw rows at or below the last classified id were changed or replaced' -%}
+    {%- elif (raw[2] | string) != (state[7] | string) -%}
+        {%- set reason = 'the channel_aliases seed changed' -%}
     {%- endif -%}
     {%- if reason is not none -%}
         {%- do plan.update({'reason': reason}) -%}
@@ -250,7 +295,7 @@
                 {%- set columns = adapter.get_columns_in_relation(rel) | map(attribute='name') | map('lower') | list -%}
                 {%- if 'mca_build_seq' not in columns -%}
                     {%- do log('dropping ' ~ rel ~ ' (made before incremental builds); it is rebuilt', info=true) -%}
-                    {%- do adapter.drop_relation(rel) -%}
+                    {%- do mca_drop_table_now(rel) -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
@@ -264,4 +309,45 @@
 
 {% macro mysql5__mca_delete_where_key_in(key, ids_sql) -%}
     {{ mysql__mca_delete_where_key_in(key, ids_sql) }}
+{%- endmacro %}
+
+{#- on-run-start: when int_campaigns__classified will have to classify every row anyway (its plan
+    is "full": the raw rows changed under it, lookback_days changed ...), drop it and the fact
+    (when both are selected), so dbt builds them with one CREATE TABLE ... AS SELECT. Left in
+    place, an incremental model is rebuilt by truncating it, selecting into a temporary table
+    and copying that in: 193 s against 165 s at 1M rows on MariaDB. Nothing is lost: both are
+    dbt's own model tables, and a full plan rewrites every row of both. -#}
+{% macro mca_drop_tables_for_full_rebuild() -%}
+    {%- if execute and not flags.FULL_REFRESH
+            and 'model.mca.int_campaigns__classified' in selected_resources -%}
+        {%- set rel = adapter.get_relation(target.database, target.schema, 'int_campaigns__classified') -%}
+        {%- if rel is not none and rel.is_table -%}
+            {%- set plan = mca_campaigns_build_plan(rel, true) -%}
+            {%- if plan.mode == 'full' -%}
+                {%- set names = ['int_campaigns__classified'] -%}
+                {%- if 'model.mca.fct_campaign_daily' in selected_resources -%}
+                    {%- do names.append('fct_campaign_daily') -%}
+                {%- endif -%}
+                {%- for name in names -%}
+                    {%- set doomed = adapter.get_relation(target.database, target.schema, name) -%}
+                    {%- if doomed is not none and doomed.is_table -%}
+                        {%- do log('dropping ' ~ doomed ~ ' for a full rebuild (' ~ plan.reason ~ ')', info=true) -%}
+                        {%- do mca_drop_table_now(doomed) -%}
+                    {%- endif -%}
+                {%- endfor -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    select 1 as prepared
+{%- endmacro %}
+
+{#- Drop a table from an on-run-start hook, commit, and tell dbt's relation cache. Hooks render
+    inside a transaction that DuckDB does not commit by itself: with adapter.drop_relation alone
+    the model then found the table still there ("already exists"). -#}
+{% macro mca_drop_table_now(rel) -%}
+    {%- call statement('mca_drop_' ~ rel.identifier, auto_begin=true) -%}
+        drop table if exists {{ rel }}
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
+    {%- do adapter.cache_dropped(rel) -%}
 {%- endmacro %}

@@ -9,6 +9,11 @@
     {{ return(adapter.dispatch('mca_create_index', 'mca')(columns, unique)) }}
 {%- endmacro %}
 
+{#- The name mca_create_index gives an index on `columns` of the table named `identifier`. -#}
+{% macro mca_index_name(identifier, columns) -%}
+    {{ return(('ix_' ~ identifier ~ '__' ~ (columns | join('__')))[:64]) }}
+{%- endmacro %}
+
 {% macro default__mca_create_index(columns, unique) -%}
     select 1 as no_index_needed
 {%- endmacro %}
@@ -16,7 +21,7 @@
 {% macro mysql__mca_create_index(columns, unique) -%}
     {#- MySQL 8 has no CREATE INDEX IF NOT EXISTS, and seeds keep their table between runs, so
         look the index up first (hooks render at run time, when run_query works). -#}
-    {%- set name = ('ix_' ~ this.identifier ~ '__' ~ (columns | join('__')))[:64] -%}
+    {%- set name = mca_index_name(this.identifier, columns) -%}
     {%- if execute -%}
         {%- set found = run_query(
             "select count(*) from information_schema.statistics where table_schema = '"

@@ -1,12 +1,102 @@
 {#-
-  First and third quartiles of `column` over `relation` (a ref or a CTE name), by linear
-  interpolation between order statistics: the same definition as pandas' default
-  Series.quantile and PERCENTILE_CONT. Built from ROW_NUMBER and COUNT because MySQL 8 has no
-  PERCENTILE_CONT (MariaDB has it only as a window function), so one definition runs on MySQL,
-  MariaDB and DuckDB alike. Returns a one-row subquery with columns q1 and q3 (NULL when the
-  column has no values).
+  First and third quartiles of `column` over the rows of `relation` that satisfy `where`, by
+  linear interpolation between order statistics: the same definition as pandas' default
+  Series.quantile and PERCENTILE_CONT. Returns a one-row subquery with columns q1 and q3 (NULL
+  when the column has no values).
+
+  Three ways to the same numbers, because the engines differ:
+    - DuckDB has quantile_cont.
+    - MySQL 8 has no PERCENTILE_CONT (MariaDB has it only as a window function). Ranking every
+      row with ROW_NUMBER took 17 s for the two columns at 1M rows on MariaDB. When the relation
+      exists at compile time (always, in a build: dbt compiles a model just before it runs it),
+      the count of values is read first, and each quartile is then the one or two values at a
+      known offset of the sorted column: ORDER BY ... LIMIT 2 OFFSET k, a sort with no window.
+      `avoid_index` names an index on the filter column that the optimiser should not use: for
+      row_outcome = 'kept' (99 % of the rows) MariaDB chose the row_outcome index and fetched
+      every row through it, 3.8 s per sort at 1M rows against 1.2 s for a plain scan.
+    - Otherwise (`dbt compile` or `docs generate` before the first build) the portable
+      ROW_NUMBER form, which gives the same result.
 -#}
-{% macro mca_quartiles(relation, column) -%}
+{% macro mca_quartiles(relation, column, where='1 = 1', avoid_index=none) -%}
+    {{ return(adapter.dispatch('mca_quartiles', 'mca')(relation, column, where, avoid_index)) }}
+{%- endmacro %}
+
+{% macro duckdb__mca_quartiles(relation, column, where, avoid_index) -%}
+    (
+        select
+            quantile_cont(cast({{ column }} as double), 0.25) as q1,
+            quantile_cont(cast({{ column }} as double), 0.75) as q3
+        from {{ relation }}
+        where {{ where }}
+    )
+{%- endmacro %}
+
+{% macro mysql__mca_quartiles(relation, column, where, avoid_index) -%}
+    {%- set existing = none -%}
+    {%- if execute -%}
+        {%- set existing = adapter.get_relation(relation.database, relation.schema, relation.identifier) -%}
+    {%- endif -%}
+    {%- if existing is none -%}
+        {{ return(mca_quartiles_by_rank(relation, column, where)) }}
+    {%- endif -%}
+    {%- set scanned = relation ~ "" -%}
+    {%- if avoid_index is not none -%}
+        {%- set found = mca_scalar_row(
+            "select count(*) from information_schema.statistics where table_schema = '" ~ existing.schema
+            ~ "' and table_name = '" ~ existing.identifier ~ "' and index_name = '" ~ avoid_index ~ "'") -%}
+        {%- if (found[0] | int) > 0 -%}
+            {%- set scanned = scanned ~ ' ignore index (' ~ avoid_index ~ ')' -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set counted = mca_scalar_row(
+        "select count(" ~ column ~ ") from " ~ scanned ~ " where " ~ where) -%}
+    {%- set n = counted[0] | int -%}
+    {%- if n == 0 -%}
+        (select cast(null as {{ mca_type_float() }}) as q1, cast(null as {{ mca_type_float() }}) as q3)
+    {%- else -%}
+        {%- set parts = [] -%}
+        {%- for p in [0.25, 0.75] -%}
+            {#- 0-based position of the quantile in the sorted values, its whole and fractional part -#}
+            {%- set pos = (n - 1) * p -%}
+            {%- set k = pos | int -%}
+            {%- do parts.append({'k': k, 'frac': pos - k}) -%}
+        {%- endfor %}
+    (
+        select
+            {%- for part in parts %}
+            q{{ loop.index }}.lo + (q{{ loop.index }}.hi - q{{ loop.index }}.lo) * {{ part.frac }} as q{{ 1 if loop.first else 3 }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from
+            {%- for part in parts %}
+            (
+                select min(v) as lo, max(v) as hi
+                from (
+                    select cast({{ column }} as {{ mca_type_float() }}) as v
+                    from {{ scanned }}
+                    where {{ where }} and {{ column }} is not null
+                    order by {{ column }}
+                    limit 2 offset {{ part.k }}
+                ) as ranked
+            ) as q{{ loop.index }}{{ '' if loop.last else ' cross join' }}
+            {%- endfor %}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro mariadb__mca_quartiles(relation, column, where, avoid_index) -%}
+    {{ return(mysql__mca_quartiles(relation, column, where, avoid_index)) }}
+{%- endmacro %}
+
+{% macro mysql5__mca_quartiles(relation, column, where, avoid_index) -%}
+    {{ return(mysql__mca_quartiles(relation, column, where, avoid_index)) }}
+{%- endmacro %}
+
+{% macro default__mca_quartiles(relation, column, where, avoid_index) -%}
+    {{ return(mca_quartiles_by_rank(relation, column, where)) }}
+{%- endmacro %}
+
+{#- The portable form: rank every value with ROW_NUMBER and pick the order statistics. -#}
+{% macro mca_quartiles_by_rank(relation, column, where) -%}
     (
         select
             q.q1_lo + (q.q1_hi - q.q1_lo) * q.q1_frac as q1,
@@ -26,7 +116,7 @@
                     cast(1 + (count(*) over () - 1) * 0.25 as {{ mca_type_float() }}) as pos1,
                     cast(1 + (count(*) over () - 1) * 0.75 as {{ mca_type_float() }}) as pos3
                 from {{ relation }}
-                where {{ column }} is not null
+                where {{ where }} and {{ column }} is not null
             ) as o
         ) as q
     )

@@ -164,8 +164,19 @@ def test_appending_a_day_matches_a_full_refresh(settings):
         pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-9, obj=mart)
 
 
+def _created(settings) -> dict[str, object]:
+    """When MariaDB created the two incremental tables."""
+    with Warehouse(settings) as wh:
+        frame = wh.query(
+            "select table_name, create_time from information_schema.tables where table_schema = %s "
+            "and table_name in ('int_campaigns__classified', 'fct_campaign_daily')", [settings.schema])
+    created = {str(n): t for n, t in zip(frame.iloc[:, 0], frame.iloc[:, 1])}
+    assert len(created) == 2, created
+    return created
+
+
 @pytest.mark.mariadb
-def test_unchanged_input_classifies_nothing_and_a_deleted_raw_row_forces_a_full_build(server_settings_factory):
+def test_unchanged_input_classifies_nothing_and_deleted_or_edited_raw_rows_force_a_full_build(server_settings_factory):
     # MariaDB only (the harder dialect: TRUNCATE, multi-table DELETE); DuckDB runs the same
     # macros in the test above and in the bad-input suite's empty-table case
     settings = server_settings_factory(Target.mariadb, "unchanged")
@@ -173,10 +184,22 @@ def test_unchanged_input_classifies_nothing_and_a_deleted_raw_row_forces_a_full_
     build_warehouse(settings, as_of=D, quiet=True)
     build_warehouse(settings, as_of=D, quiet=True)
     assert _seq_counts(settings) == {1: 3_000}  # the second build had nothing to reclassify
+    created = _created(settings)
     with Warehouse(settings) as wh:
         wh.execute(f"delete from {wh.raw('campaigns')} where {wh.quote('id')} = 10")
     build_warehouse(settings, as_of=D, quiet=True)
     assert _seq_counts(settings) == {2: 2_999}  # everything again: a raw row below the mark went away
+    # and by CREATE TABLE ... AS SELECT: on-run-start dropped both tables (the append build
+    # before it had kept them)
+    assert all(after > created[name] for name, after in _created(settings).items()), created
     with Warehouse(settings) as wh:
         gone = wh.scalar(f"select count(*) from {wh.mart('fct_campaign_daily')} where campaign_day_id = 10")
-    assert gone == 0
+        assert gone == 0
+        # a row edited in place (same ids, same count) is caught by the raw rows' checksum
+        kept_id = int(wh.scalar(f"select min(campaign_day_id) from {wh.mart('fct_campaign_daily')}"))
+        wh.execute(f"update {wh.raw('campaigns')} set cost = 12345.67 where {wh.quote('id')} = {kept_id}")
+    build_warehouse(settings, as_of=D, quiet=True)
+    assert _seq_counts(settings) == {3: 2_999}
+    with Warehouse(settings) as wh:
+        cost = wh.scalar(f"select cost from {wh.mart('fct_campaign_daily')} where campaign_day_id = {kept_id}")
+    assert float(cost) == 12345.67

@@ -1,9 +1,12 @@
 {#-
   What the last build of int_campaigns__classified covered: its reference date and window, the
-  highest raw id it classified, its row count and build numbers. The next build of that model
+  highest raw id it classified, its row count and build numbers, and checksums of the raw rows up
+  to that id and of the channel_aliases seed (what an append build assumes has not changed). The next build of that model
   reads this row (by name: a ref would be a cycle) to decide whether it may append
   (macros/incremental.sql); the fact reads it to find the rows that changed. One row.
 -#}
+-- depends_on: {{ source('mca_raw', 'campaigns') }}
+-- depends_on: {{ ref('channel_aliases') }}
 with
 
 classified as (
@@ -12,17 +15,38 @@ classified as (
 
 ),
 
-final as (
+checksums as (
+
+    {{ mca_raw_checksums_sql('(select max(campaign_row_id) from ' ~ ref('int_campaigns__classified') ~ ')') }}
+
+),
+
+covered as (
 
     select
-        {{ mca_as_of_date() }} as as_of_date,
-        {{ mca_window_start_date() }} as window_start_date,
-        cast({{ var('lookback_days', 365) | int }} as {{ mca_type_int() }}) as lookback_days,
         max(classified.campaign_row_id) as max_campaign_row_id,
         count(*) as campaign_rows,
         max(classified.mca_build_seq) as build_seq,
         min(classified.mca_build_seq) as full_build_seq
     from classified
+
+),
+
+final as (
+
+    -- one row even when nothing was classified (an aggregate over an empty join has none)
+    select
+        {{ mca_as_of_date() }} as as_of_date,
+        {{ mca_window_start_date() }} as window_start_date,
+        cast({{ var('lookback_days', 365) | int }} as {{ mca_type_int() }}) as lookback_days,
+        covered.max_campaign_row_id,
+        covered.campaign_rows,
+        covered.build_seq,
+        covered.full_build_seq,
+        checksums.raw_checksum,
+        checksums.aliases_checksum
+    from covered
+    cross join checksums
 
 )
 

@@ -4,27 +4,21 @@
   the seed). Outliers are flagged in the fact, never removed. One row.
 -#}
 {%- set multiplier = var('outlier_iqr_multiplier', 1.5) | float -%}
+{%- set classified = ref('int_campaigns__classified') -%}
+{%- set kept = "row_outcome = 'kept'" -%}
+{#- the row_outcome index serves the rare outcomes; for 'kept' a plain scan is 3x faster -#}
+{%- set avoid = mca_index_name(classified.identifier, ['row_outcome']) -%}
 with
-
-kept as (
-
-    select
-        classified.cost,
-        classified.revenue
-    from {{ ref('int_campaigns__classified') }} as classified
-    where classified.row_outcome = 'kept'
-
-),
 
 cost_quartiles as (
 
-    select * from {{ mca_quartiles('kept', 'cost') }} as quartiles
+    select * from {{ mca_quartiles(classified, 'cost', kept, avoid) }} as quartiles
 
 ),
 
 revenue_quartiles as (
 
-    select * from {{ mca_quartiles('kept', 'revenue') }} as quartiles
+    select * from {{ mca_quartiles(classified, 'revenue', kept, avoid) }} as quartiles
 
 ),
 
