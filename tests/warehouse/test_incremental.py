@@ -15,6 +15,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from reporting.dbt_runner import dbt_vars, run_dbt
 from reporting.pipeline import build_warehouse, make_sample_data
 from reporting.settings import Target
 from reporting.warehouse import Warehouse
@@ -203,3 +204,23 @@ def test_unchanged_input_classifies_nothing_and_deleted_or_edited_raw_rows_force
     with Warehouse(settings) as wh:
         cost = wh.scalar(f"select cost from {wh.mart('fct_campaign_daily')} where campaign_day_id = {kept_id}")
     assert float(cost) == 12345.67
+
+
+def test_row_tests_read_the_latest_build_and_still_fail_on_its_bad_rows(duckdb_settings_factory):
+    # the fact's row-by-row tests read only the latest build's rows (`where: mca_latest_build`):
+    # a bad row written by that build must still fail them, and the unique test reads everything
+    settings = duckdb_settings_factory("latest")
+    make_sample_data(settings, rows=2_000, customers=200, end_date=D, force=True)
+    build_warehouse(settings, as_of=D, quiet=True)
+    with Warehouse(settings) as wh:
+        fact = wh.mart("fct_campaign_daily")
+        first = f"(select min(campaign_day_id) from {fact})"
+        wh.execute(f"insert into {fact} select * replace (campaign_day_id + 1000000 as campaign_day_id, "
+                   f"-5 as cost) from {fact} where campaign_day_id = {first}")
+    tested = run_dbt(settings, "test", vars=dbt_vars(D), args=["--select", "fct_campaign_daily"],
+                     raise_on_failure=False, quiet=True)
+    failed = {n.unique_id.split(".")[2] for n in tested.failures()}
+    # the copy breaks cost >= 0, (campaign, day) uniqueness and rows conservation, nothing else
+    assert failed == {"non_negative_fct_campaign_daily_cost",
+                      "unique_combination_of_columns_fct_campaign_daily_campaign_key__date_day",
+                      "assert_campaign_rows_conserved"}, failed
