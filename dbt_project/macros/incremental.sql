@@ -37,7 +37,7 @@
     and the checksum of the channel_aliases seed. An append build is only right when both are
     what they were at the last build: rows edited in place, a reloaded raw table (sample-data
     with other options) or an edited alias would otherwise keep their old classification. -#}
-{% macro mca_raw_checksums_sql(max_id=none) -%}
+{% macro mca_raw_checksums_sql(max_id=none, after_id=none, base_checksum=none) -%}
     {%- if not execute -%}
         {{ return('select 1 as raw_rows, 1 as raw_checksum, 1 as aliases_checksum') }}
     {%- endif -%}
@@ -46,10 +46,20 @@
     {%- set aliases = mca_node_relation('seed.mca.channel_aliases') -%}
     {%- set columns = [adapter.quote('id'), 'campaign_name', 'channel', 'cost', 'impressions', 'clicks',
                        'conversions', 'revenue', adapter.quote('date')] -%}
+    {%- set id = adapter.quote('id') -%}
+    {%- set conditions = [] -%}
+    {%- if max_id is not none %}{% do conditions.append(id ~ ' <= ' ~ max_id) %}{% endif -%}
+    {%- if after_id is not none %}{% do conditions.append(id ~ ' > ' ~ after_id) %}{% endif -%}
+    {%- set where = (' where ' ~ (conditions | join(' and '))) if conditions else '' %}
     select
-        (select count(*) from {{ raw }}{% if max_id is not none %} where {{ adapter.quote('id') }} <= {{ max_id }}{% endif %}) as raw_rows,
-        (select cast(sum({{ mca_row_checksum(columns) }}) as decimal(38, 0)) from {{ raw }}
-            {%- if max_id is not none %} where {{ adapter.quote('id') }} <= {{ max_id }}{% endif %}) as raw_checksum,
+        (select count(*) from {{ raw }}{{ where }}) as raw_rows,
+        {%- if base_checksum is none %}
+        (select cast(sum({{ mca_row_checksum(columns) }}) as decimal(38, 0)) from {{ raw }}{{ where }}) as raw_checksum,
+        {%- else %}
+        {#- a sum: the rows up to after_id were checked to be unchanged, add the rows after it -#}
+        (select cast({{ base_checksum }} + coalesce(sum({{ mca_row_checksum(columns) }}), 0) as decimal(38, 0))
+            from {{ raw }}{{ where }}) as raw_checksum,
+        {%- endif %}
         (select cast(sum({{ mca_row_checksum(['alias', 'channel']) }}) as decimal(38, 0)) from {{ aliases }}) as aliases_checksum
 {%- endmacro %}
 

@@ -157,12 +157,21 @@ def test_appending_a_day_matches_a_full_refresh(settings):
     fact_now = incremental["fct_campaign_daily"].set_index("campaign_day_id")
     assert fact_now.loc[new_id + 2, "channel"] == incremental["int_campaigns__imputed_channel"]["channel"].item()
 
+    summed = _state_checksums(settings)  # the append build added the new rows' part to the old sum
+
     build_warehouse(settings, as_of=NEXT, full_refresh=True, quiet=True)
     full = _snapshot(settings)
     assert set(_seq_counts(settings)) == {3}
+    assert summed == _state_checksums(settings) and summed[0] is not None  # ... which is the full sum
     for mart in MARTS:
         a, b = incremental[mart].reset_index(drop=True), full[mart].reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-9, obj=mart)
+
+
+def _state_checksums(settings) -> tuple:
+    with Warehouse(settings) as wh:
+        row = wh.query(f"select raw_checksum, aliases_checksum from {wh.mart('int_campaigns__build_state')}")
+    return tuple(None if pd.isna(v) else int(v) for v in row.iloc[0])
 
 
 def _created(settings) -> dict[str, object]:

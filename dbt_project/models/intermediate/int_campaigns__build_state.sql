@@ -15,9 +15,28 @@ classified as (
 
 ),
 
+{#- After an append build the raw checksum is the previous one plus the new rows' (it is a sum,
+    and the build checked the old rows unchanged): a range of the primary key instead of a scan
+    of the whole raw table. After a full build, or without a usable previous row, all of it. -#}
+{%- set new_max_sql = '(select max(campaign_row_id) from ' ~ ref('int_campaigns__classified') ~ ')' -%}
+{%- set checksums_sql = mca_raw_checksums_sql(new_max_sql) -%}
+{%- if execute -%}
+    {%- set previous_rel = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+    {%- if previous_rel is not none -%}
+        {%- set previous_columns = adapter.get_columns_in_relation(previous_rel) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'raw_checksum' in previous_columns -%}
+            {%- set previous = mca_scalar_row("select max_campaign_row_id, full_build_seq, raw_checksum from " ~ previous_rel) -%}
+            {%- set now = mca_scalar_row("select min(mca_build_seq), max(campaign_row_id) from " ~ ref('int_campaigns__classified')) -%}
+            {%- if previous is not none and previous[0] is not none and previous[2] is not none
+                    and now[0] is not none and (now[0] | int) == (previous[1] | int) -%}
+                {%- set checksums_sql = mca_raw_checksums_sql(now[1] | int, previous[0] | int, previous[2]) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endif %}
 checksums as (
 
-    {{ mca_raw_checksums_sql('(select max(campaign_row_id) from ' ~ ref('int_campaigns__classified') ~ ')') }}
+    {{ checksums_sql }}
 
 ),
 
