@@ -2,7 +2,8 @@
   One row of data-quality figures for the run, for the reports and the run manifest.
   Conservation: rows_read = rows_kept + rows_duplicate + rows_quarantined + rows_out_of_window.
   completeness_pct is the share of non-null cells among the raw contract's eight value columns
-  (campaign_name, channel, cost, impressions, clicks, conversions, revenue, date) over all rows read.
+  (campaign_name, channel, cost, impressions, clicks, conversions, revenue, date) over all rows read,
+  counted on the classified rows, which keep the raw values (one scan for outcomes and completeness).
 -#}
 {%- set reasons = [
     'missing_date', 'future_date', 'missing_campaign_name', 'missing_cost', 'missing_revenue',
@@ -42,18 +43,8 @@ bounds as (
 
 completeness as (
 
-    select
-        count(*) as rows_read,
-        sum(
-            case when campaigns.campaign_name is null then 1 else 0 end
-            + case when campaigns.channel_raw is null then 1 else 0 end
-            + case when campaigns.cost is null then 1 else 0 end
-            + case when campaigns.impressions is null then 1 else 0 end
-            + case when campaigns.clicks is null then 1 else 0 end
-            + case when campaigns.conversions is null then 1 else 0 end
-            + case when campaigns.revenue is null then 1 else 0 end
-            + case when campaigns.date_day is null then 1 else 0 end
-        ) as null_cells
+    -- counted from the raw rows, so conservation compares them with the classified ones
+    select count(*) as rows_read
     from campaigns
 
 ),
@@ -61,6 +52,17 @@ completeness as (
 outcomes as (
 
     select
+        -- the raw values, as classified keeps them (one row per raw row): one scan serves both
+        sum(
+            case when classified.campaign_name is null then 1 else 0 end
+            + case when classified.channel_raw is null then 1 else 0 end
+            + case when classified.cost is null then 1 else 0 end
+            + case when classified.impressions_reported is null then 1 else 0 end
+            + case when classified.clicks_reported is null then 1 else 0 end
+            + case when classified.conversions_reported is null then 1 else 0 end
+            + case when classified.revenue is null then 1 else 0 end
+            + case when classified.date_day is null then 1 else 0 end
+        ) as null_cells,
         {{ mca_count_if("classified.row_outcome = 'kept'") }} as rows_kept,
         {{ mca_count_if("classified.row_outcome = 'duplicate'") }} as rows_duplicate,
         {{ mca_count_if("classified.row_outcome = 'quarantined'") }} as rows_quarantined,
@@ -144,7 +146,7 @@ final as (
         bounds.revenue_upper_fence,
 
         -- completeness of the raw rows
-        coalesce(100 * (1 - {{ mca_safe_divide('completeness.null_cells', '8 * completeness.rows_read') }}), 100) as completeness_pct,
+        coalesce(100 * (1 - {{ mca_safe_divide('outcomes.null_cells', '8 * completeness.rows_read') }}), 100) as completeness_pct,
 
         -- customers
         customer_outcomes.customers_read,
