@@ -15,16 +15,23 @@ facts as (
 
 ),
 
+totals as (
+
+    -- per campaign and channel (int_campaigns__channel_totals): a few thousand rows, not the fact
+    select * from {{ ref('int_campaigns__channel_totals') }}
+
+),
+
 first_rows as (
 
     select
-        facts.campaign_key,
-        min(facts.campaign_day_id) as first_campaign_day_id,
-        min(facts.date_day) as first_date,
-        max(facts.date_day) as last_date,
-        count(*) as active_days
-    from facts
-    group by facts.campaign_key
+        totals.campaign_key,
+        min(totals.first_campaign_day_id) as first_campaign_day_id,
+        min(totals.first_date) as first_date,
+        max(totals.last_date) as last_date,
+        cast(sum(totals.campaign_days) as {{ mca_type_int() }}) as active_days
+    from totals
+    group by totals.campaign_key
 
 ),
 

@@ -1,5 +1,5 @@
 {#-
-  One row per campaign and channel over the window, with ratios from the sums. The unit of the
+  One row per campaign and channel over the window, with ratios from the totals. The unit of the
   ROI distribution charts: a campaign's ROI, not a single day's.
 -#}
 {{
@@ -12,9 +12,9 @@
 
 with
 
-facts as (
+totals as (
 
-    select * from {{ ref('fct_campaign_daily') }}
+    select * from {{ ref('int_campaigns__channel_totals') }}
 
 ),
 
@@ -24,51 +24,31 @@ campaigns as (
 
 ),
 
-sums as (
-
-    select
-        facts.campaign_key,
-        facts.channel_id,
-        min(facts.channel) as channel,
-        count(*) as campaign_days,
-        min(facts.date_day) as first_date,
-        max(facts.date_day) as last_date,
-        sum(facts.cost) as cost,
-        sum(facts.revenue) as revenue,
-        sum(facts.profit) as profit,
-        sum(facts.impressions) as impressions,
-        sum(facts.clicks) as clicks,
-        sum(facts.conversions) as conversions
-    from facts
-    group by facts.campaign_key, facts.channel_id
-
-),
-
 final as (
 
     select
         -- keys
-        sums.campaign_key,
-        sums.channel_id,
+        totals.campaign_key,
+        totals.channel_id,
 
         -- attributes
         campaigns.campaign_name,
-        sums.channel,
-        sums.first_date,
-        sums.last_date,
+        totals.channel,
+        totals.first_date,
+        totals.last_date,
 
         -- measures
-        sums.campaign_days,
-        sums.cost,
-        sums.revenue,
-        sums.profit,
-        sums.impressions,
-        sums.clicks,
-        sums.conversions,
-        {{ mca_performance_ratios('sums', only=['ctr', 'conversion_rate', 'cpa', 'roas', 'roi']) }}
-    from sums
+        totals.campaign_days,
+        totals.cost,
+        totals.revenue,
+        totals.profit,
+        totals.impressions,
+        totals.clicks,
+        totals.conversions,
+        {{ mca_performance_ratios('totals', only=['ctr', 'conversion_rate', 'cpa', 'roas', 'roi']) }}
+    from totals
     inner join campaigns
-        on sums.campaign_key = campaigns.campaign_key
+        on totals.campaign_key = campaigns.campaign_key
 
 )
 

@@ -1,5 +1,6 @@
 {#-
-  Channel performance over the window. Ratios are recomputed from the channel's sums (ratio of
+  Channel performance over the window, from the per campaign and channel totals
+  (int_campaigns__channel_totals). Ratios are recomputed from the channel's sums (ratio of
   sums: total revenue / total cost), which is what "the channel's ROI" means. The seed averages the
   per-row ROI instead, which lets a day with 2 of cost weigh as much as a day with 20,000; those
   averages are kept, named avg_*, for comparison. roi_rank 1 = best ROI; channels without cost
@@ -15,9 +16,10 @@
 
 with
 
-facts as (
+totals as (
 
-    select * from {{ ref('fct_campaign_daily') }}
+    -- per campaign and channel: one row per campaign, so a count of rows counts campaigns
+    select * from {{ ref('int_campaigns__channel_totals') }}
 
 ),
 
@@ -30,22 +32,21 @@ channels as (
 sums as (
 
     select
-        facts.channel_id,
-        count(distinct facts.campaign_key) as campaigns,
-        count(*) as campaign_days,
-        sum(facts.cost) as cost,
-        sum(facts.revenue) as revenue,
-        sum(facts.profit) as profit,
-        sum(facts.impressions) as impressions,
-        sum(facts.clicks) as clicks,
-        sum(facts.conversions) as conversions,
-        avg(facts.roi) as avg_roi,
-        avg(facts.roas) as avg_roas,
-        avg(facts.ctr) as avg_ctr,
-        avg(facts.conversion_rate) as avg_conversion_rate,
-        {{ mca_count_if("facts.is_cost_outlier or facts.is_revenue_outlier") }} as outlier_days
-    from facts
-    group by facts.channel_id
+        totals.channel_id,
+        count(*) as campaigns,
+        cast(sum(totals.campaign_days) as {{ mca_type_int() }}) as campaign_days,
+        sum(totals.cost) as cost,
+        sum(totals.revenue) as revenue,
+        sum(totals.profit) as profit,
+        sum(totals.impressions) as impressions,
+        sum(totals.clicks) as clicks,
+        sum(totals.conversions) as conversions,
+        {%- for ratio in ['roi', 'roas', 'ctr', 'conversion_rate'] %}
+        {{ mca_safe_divide('sum(totals.' ~ ratio ~ '_sum)', 'sum(totals.' ~ ratio ~ '_count)') }} as avg_{{ ratio }},
+        {%- endfor %}
+        sum(totals.outlier_days) as outlier_days
+    from totals
+    group by totals.channel_id
 
 ),
 

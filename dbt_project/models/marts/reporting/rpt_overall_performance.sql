@@ -1,28 +1,28 @@
 {#- Headline figures over the whole window, one row: the key metrics of the executive summary. -#}
 with
 
-facts as (
+totals as (
 
-    select * from {{ ref('fct_campaign_daily') }}
+    select * from {{ ref('int_campaigns__channel_totals') }}
 
 ),
 
 sums as (
 
     select
-        count(distinct facts.campaign_key) as campaigns,
-        count(*) as campaign_days,
-        min(facts.date_day) as first_date,
-        max(facts.date_day) as last_date,
-        coalesce(sum(facts.cost), 0) as cost,
-        coalesce(sum(facts.revenue), 0) as revenue,
-        coalesce(sum(facts.profit), 0) as profit,
-        coalesce(sum(facts.impressions), 0) as impressions,
-        coalesce(sum(facts.clicks), 0) as clicks,
-        coalesce(sum(facts.conversions), 0) as conversions,
-        avg(facts.roi) as avg_roi,
-        avg(facts.roas) as avg_roas
-    from facts
+        count(distinct totals.campaign_key) as campaigns,
+        cast(coalesce(sum(totals.campaign_days), 0) as {{ mca_type_int() }}) as campaign_days,
+        min(totals.first_date) as first_date,
+        max(totals.last_date) as last_date,
+        coalesce(sum(totals.cost), 0) as cost,
+        coalesce(sum(totals.revenue), 0) as revenue,
+        coalesce(sum(totals.profit), 0) as profit,
+        coalesce(sum(totals.impressions), 0) as impressions,
+        coalesce(sum(totals.clicks), 0) as clicks,
+        coalesce(sum(totals.conversions), 0) as conversions,
+        {{ mca_safe_divide('sum(totals.roi_sum)', 'sum(totals.roi_count)') }} as avg_roi,
+        {{ mca_safe_divide('sum(totals.roas_sum)', 'sum(totals.roas_count)') }} as avg_roas
+    from totals
 
 ),
 
