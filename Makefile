@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install mariadb test-deps clean
+.PHONY: demo test bench install mariadb test-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test-deps:
 
 test: $(STAMP) mariadb test-deps
 	MCA_REQUIRE_MARIADB=1 MCA_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+# The pipeline benchmark (README, "Measured here"); e.g. make bench BENCH_ARGS="--rows 1000000"
+BENCH_ARGS ?= --target mariadb --rows 100000 --customers 100000
+bench: $(STAMP) mariadb
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf outputs mca.duckdb dbt_project/target dbt_project/logs
