@@ -23,16 +23,21 @@
         look the index up first (hooks render at run time, when run_query works). -#}
     {%- set name = mca_index_name(this.identifier, columns) -%}
     {%- if execute -%}
-        {%- set found = run_query(
-            "select count(*) from information_schema.statistics where table_schema = '"
-            ~ this.schema ~ "' and table_name = '" ~ this.identifier ~ "' and index_name = '" ~ name ~ "'"
-        ) -%}
-        {%- if found.columns[0].values()[0] | int > 0 -%}
+        {%- if mca_index_exists(this, name) -%}
             select 1 as index_exists
             {%- do return('select 1 as index_exists') -%}
         {%- endif -%}
     {%- endif -%}
     create {{ 'unique ' if unique }}index {{ name }} on {{ this }} ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{#- Whether MySQL/MariaDB has an index called `name` on the table `rel` (call at run time). -#}
+{% macro mca_index_exists(rel, name) -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.statistics where table_schema = '"
+        ~ rel.schema ~ "' and table_name = '" ~ rel.identifier ~ "' and index_name = '" ~ name ~ "'"
+    ) -%}
+    {{ return((found.columns[0].values()[0] | int) > 0) }}
 {%- endmacro %}
 
 {% macro mariadb__mca_create_index(columns, unique) -%}

@@ -40,13 +40,8 @@
         {{ return(mca_quartiles_by_rank(relation, column, where)) }}
     {%- endif -%}
     {%- set scanned = relation ~ "" -%}
-    {%- if avoid_index is not none -%}
-        {%- set found = mca_scalar_row(
-            "select count(*) from information_schema.statistics where table_schema = '" ~ existing.schema
-            ~ "' and table_name = '" ~ existing.identifier ~ "' and index_name = '" ~ avoid_index ~ "'") -%}
-        {%- if (found[0] | int) > 0 -%}
-            {%- set scanned = scanned ~ ' ignore index (' ~ avoid_index ~ ')' -%}
-        {%- endif -%}
+    {%- if avoid_index is not none and mca_index_exists(existing, avoid_index) -%}
+        {%- set scanned = scanned ~ ' ignore index (' ~ avoid_index ~ ')' -%}
     {%- endif -%}
     {%- set counted = mca_scalar_row(
         "select count(" ~ column ~ ") from " ~ scanned ~ " where " ~ where) -%}
