@@ -165,23 +165,24 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
 
-    print(f"{args.target}, {args.rows:,} campaign rows, {customers:,} customers "
-          f"({result['machine']}; load average {result['load_average_at_end']})\n")
-    print("| step | seconds | peak RSS MB |\n|---|---:|---:|")
-    for s in steps:
-        print(f"| {s['step']} | {s['seconds']} | {s['peak_rss_mb']} |")
-    print("\n| stage of `run` | seconds | peak RSS MB so far |\n|---|---:|---:|")
-    for s in stages:
-        print(f"| {s['stage']} | {s['seconds']} | {s['peak_rss_mb']} |")
-    print("\nreport parts (s): " + ", ".join(f"{k} {v}" for k, v in report_parts.items()))
+    lines = [f"{args.target}, {args.rows:,} campaign rows, {customers:,} customers "
+             f"({result['machine']}; load average {result['load_average_at_end']})", "",
+             "| step | seconds | peak RSS MB |", "|---|---:|---:|"]
+    lines += [f"| {s['step']} | {s['seconds']} | {s['peak_rss_mb']} |" for s in steps]
+    lines += ["", "| stage of `run` | seconds | peak RSS MB so far |", "|---|---:|---:|"]
+    lines += [f"| {s['stage']} | {s['seconds']} | {s['peak_rss_mb']} |" for s in stages]
+    lines += ["", "report parts (s): " + ", ".join(f"{k} {v}" for k, v in report_parts.items())]
     totals = {k: v for k, v in build_profile.items() if k != "slowest_nodes"}
-    print(f"dbt build: {totals}; slowest: "
-          + ", ".join(f"{n['node']} {n['seconds']}" for n in build_profile.get("slowest_nodes", [])[:5]))
+    lines.append(f"dbt build: {totals}; slowest: "
+                 + ", ".join(f"{n['node']} {n['seconds']}" for n in build_profile.get("slowest_nodes", [])[:5]))
     if incremental:
-        print(f"incremental: {incremental['appended_rows']:,} rows appended; build "
-              f"{incremental['incremental_seconds']} s vs full refresh {incremental['full_seconds']} s "
-              f"({100 * float(incremental['incremental_share']):.0f} %)")
-    print(f"\nwrote {path}")
+        lines.append(f"incremental: {incremental['appended_rows']:,} rows appended; build "
+                     f"{incremental['incremental_seconds']} s vs full refresh {incremental['full_seconds']} s "
+                     f"({100 * float(incremental['incremental_share']):.0f} %)")
+    table = "\n".join(lines) + "\n"
+    path.with_suffix(".md").write_text(table)
+    print(table)
+    print(f"wrote {path} and {path.with_suffix('.md')}")
     if args.profile:
         print("\n" + profile_run(env, ["run", "--out", str(work / "out-profile"), "--as-of", as_of.isoformat(),
                                        "--force"], work))
