@@ -92,9 +92,8 @@ def main() -> None:
             [outcome] = ingest_files(settings, "campaigns", [csv_path], mapping, rejects=tmpdir / "rejects.csv")
             total = time.perf_counter() - started
         finally:
-            if settings.target.is_server:
-                with Warehouse(settings) as wh:
-                    wh.execute(f"drop database if exists {wh.quote(settings.raw_schema)}")
+            with Warehouse(settings) as wh:
+                wh.drop_schema(settings.raw_schema)
         size_mb = csv_path.stat().st_size / 1e6
     print(f"target {settings.target.value}, {args.rows:,} rows ({size_mb:.0f} MB CSV, generated in {generated:.1f}s)")
     print(f"read + validate only: {read_seconds:.1f}s ({args.rows / read_seconds:,.0f} rows/s)")

@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 
 # mysql-connector's C extension (the fast reader for large MySQL results, see
-# Warehouse._stream_mysql) only loads first: it ships an OpenSSL newer than the system's, which
+# MySQLWarehouse.iter_query in reporting/warehouse/mysql.py) only loads first: it ships an OpenSSL newer than the system's, which
 # loses once hashlib/ssl have loaded the system one, and it needs static TLS space that numpy,
 # DuckDB and scikit-learn use up. `mca-report` imports this package first; elsewhere (under
 # pytest, say) reads fall back to PyMySQL, with the same results.

@@ -1,6 +1,6 @@
 """`mca-report`: the command line. Each command parses its options, calls one library function
-from :mod:`reporting.pipeline`, prints the outcome, and turns known errors into one line on
-stderr and a documented exit code (see README, "Exit codes")."""
+(:mod:`reporting.jobs`, or :func:`reporting.ingest.ingest_files`), prints the outcome, and turns
+known errors into one line on stderr and a documented exit code (see README, "Exit codes")."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from reporting import pipeline, runner
-from reporting.runner import ReportFormat
+from reporting import jobs
+from reporting.contract import RAW_TABLES
+from reporting.dbt_runner import FAILED_STATUSES
 from reporting.errors import McaError
+from reporting.jobs import ReportFormat
 from reporting.settings import Settings, Target, resolve_settings
 
 app = typer.Typer(
@@ -108,7 +110,7 @@ class _NodeProgress:
 
     def update(self, unique_id: str, status: str) -> None:
         self.done += 1
-        if status in {"error", "fail", "runtime error"}:
+        if status in FAILED_STATUSES:
             self.failed += 1
         if self.tty:
             name = unique_id.split(".", 2)[-1]
@@ -137,7 +139,7 @@ def sample_data(
     Refuses to replace raw tables that mca did not create unless --force is given.
     """
     settings = _settings(target, duckdb_path)
-    result = pipeline.make_sample_data(
+    result = jobs.make_sample_data(
         settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date), force=force
     )
     for load in result.loads:
@@ -159,7 +161,7 @@ def build(
     settings = _settings(target, duckdb_path)
     typer.echo(f"building on {settings.describe()}", err=True)
     with _NodeProgress() as progress:
-        summary = pipeline.build_warehouse(
+        summary = jobs.build_warehouse(
             settings, as_of=_as_date(as_of), select=select, full_refresh=full_refresh,
             quiet=not verbose, on_node=progress.update,
         )
@@ -190,7 +192,7 @@ def segment(
     Reads dim_customer (or dim_customer_rfm), so run `mca-report build` first.
     """
     settings = _settings(target, duckdb_path)
-    run = pipeline.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value)
+    run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value)
     _print_segments(run)
 
 
@@ -237,7 +239,7 @@ def report(
     latest segmentation if any. Outputs replace the previous ones only when all are complete.
     """
     settings = _settings(target, duckdb_path)
-    outcome = runner.report_only(settings, out=out, formats=runner.expand_formats(formats or []),
+    outcome = jobs.report_only(settings, out=out, formats=jobs.expand_formats(formats or []),
                                  as_of=_as_date(as_of), currency=currency, force=force)
     _print_outputs(outcome)
 
@@ -267,7 +269,7 @@ def run(
     """
     settings = _settings(target, duckdb_path)
     typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
-    outcome = runner.run_all(settings, out=out, as_of=_as_date(as_of), currency=currency, k=k,
+    outcome = jobs.run_all(settings, out=out, as_of=_as_date(as_of), currency=currency, k=k,
                              skip_segments=skip_segments, force=force, on_stage=_stage_progress,
                              quiet_dbt=not verbose, max_quarantine_pct=max_quarantine_pct,
                              alert_webhook=alert_webhook, wait_seconds=wait)
@@ -297,7 +299,7 @@ def _stage_progress(name: str, status: str, seconds: float) -> None:
         typer.echo(f"  {label} {status}", err=True)
 
 
-def _print_outputs(outcome: runner.RunOutcome) -> None:
+def _print_outputs(outcome: jobs.RunOutcome) -> None:
     for path in outcome.published:
         typer.echo(f"wrote {path}")
     typer.echo(f"manifest {outcome.manifest_path}")
@@ -314,7 +316,7 @@ def docs(
 ) -> None:
     """Generate the dbt docs site (models, columns, tests, lineage up to the reports)."""
     settings = _settings(target, duckdb_path)
-    pipeline.generate_docs(settings, quiet=not verbose)
+    jobs.generate_docs(settings, quiet=not verbose)
     typer.echo(f"docs generated in {settings.dbt_project_dir / 'target'}")
     if serve:
         from reporting.dbt_runner import run_dbt
@@ -322,10 +324,66 @@ def docs(
         run_dbt(settings, "docs serve", args=["--port", str(port), "--no-browser"])
 
 
-# `mca-report ingest` lives with the ingest package; registered last, once the shared options exist
-from reporting.ingest.cli import register as _register_ingest  # noqa: E402
+IngestTable = enum.Enum("IngestTable", {name: name for name in RAW_TABLES}, type=str)  # type: ignore[misc]
+IngestTable.__doc__ = "A raw table that `mca-report ingest` appends to."
 
-_register_ingest(app)
+
+@app.command("ingest", no_args_is_help=True)
+@handle_errors
+def ingest(
+    table: Annotated[IngestTable, typer.Argument(metavar="TABLE", help="Raw table to append to.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Files to load, in this order.", show_default=False)],
+    mapping: Annotated[Path, typer.Option("--mapping", "-m", help="YAML mapping from the file's columns to the raw table's (see mappings/README.md).", show_default=False)],
+    replace: Annotated[bool, typer.Option("--replace", help="Load files again that were loaded before: first remove exactly the rows their earlier loads (same content or same path) wrote.")] = False,
+    max_reject_pct: Annotated[float, typer.Option("--max-reject-pct", min=0.0, max=100.0, help="Refuse a file (load nothing from it) when more than this percentage of its lines is rejected.")] = 1.0,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected lines go (a file, or a folder for several inputs; default: next to each input as FILE.rejects.csv).")] = None,
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Append CSV or text exports to the raw campaigns, customers or orders table.
+
+    Each file is read through the mapping; lines with the wrong number of fields, numbers or dates that do not parse, or empty required values go to a rejects file with their line number and reason.
+
+    Each file loads in one transaction and is recorded in the load log: the same content is never loaded twice (--replace reloads it).
+    """
+    from reporting.ingest import ingest_files
+
+    settings = _settings(target, duckdb_path)
+    typer.echo(f"ingest into {settings.raw_schema}.{table.value} on {settings.describe()}", err=True)
+    outcomes = ingest_files(settings, table.value, files, mapping, replace=replace,
+                            max_reject_pct=max_reject_pct, rejects=rejects, on_file=_print_outcome)
+    if len(outcomes) > 1:
+        skipped = sum(o.status == "skipped" for o in outcomes)
+        typer.echo(
+            f"total: read {sum(o.rows_read for o in outcomes):,}, loaded "
+            f"{sum(o.rows_loaded for o in outcomes):,}, rejected {sum(o.rows_rejected for o in outcomes):,}, "
+            f"skipped {skipped} of {len(outcomes)} files as already loaded"
+        )
+
+
+def _print_outcome(o: Any) -> None:
+    """One file's line (a reporting.ingest.FileOutcome)."""
+    name = o.path.name
+    if o.status == "skipped":
+        prev = o.previous.describe() if o.previous else "an earlier load"
+        typer.echo(f"{name}: read 0, loaded 0, rejected 0, skipped: already loaded ({prev}); "
+                   "--replace loads it again")
+        return
+    ids = f", ids {o.first_id:,}-{o.last_id:,}" if o.first_id is not None else ""
+    line = (f"{name}: read {o.rows_read:,}, loaded {o.rows_loaded:,}, rejected {o.rows_rejected:,} "
+            f"(load {o.load_id}{ids}, {o.seconds:.1f}s)")
+    if o.replaced:
+        line += f", replacing {sum(p.rows_loaded for p in o.replaced):,} rows of " + ", ".join(
+            f"load {p.load_id}" for p in o.replaced)
+    typer.echo(line)
+    if o.rejects_path is not None:
+        typer.echo(f"  rejected lines: {o.rejects_path}")
+    if o.duplicate_lines:
+        typer.echo(f"  note: {o.duplicate_lines:,} lines repeat an earlier line exactly (loaded as they are)")
+    for p in o.other_versions:
+        typer.echo(f"  note: {p.file_name} was loaded before with other content ({p.describe()}); "
+                   "those rows stay (--replace replaces them)")
 
 
 def main() -> None:  # pragma: no cover - console entry point

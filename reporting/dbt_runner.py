@@ -24,6 +24,10 @@ from reporting.settings import Settings
 log = logging.getLogger(__name__)
 
 
+#: The node statuses that mean a failure: a model, seed or hook that errored, a test that failed.
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
 @dataclass(frozen=True)
 class NodeResult:
     unique_id: str
@@ -49,7 +53,7 @@ class DbtRunSummary:
         return {k: dict(v) for k, v in sorted(out.items())}
 
     def failures(self) -> list[NodeResult]:
-        return [n for n in self.nodes if n.status in {"error", "fail", "runtime error"}]
+        return [n for n in self.nodes if n.status in FAILED_STATUSES]
 
     def to_dict(self) -> dict[str, Any]:
         return {

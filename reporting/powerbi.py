@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.warehouse import Warehouse
+from reporting.warehouse import CsvOutput, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -137,71 +137,11 @@ class PowerBIExport:
     metadata_path: Path | None = None
 
 
-_DUCK_TYPES = {"int64": "bigint", "double": "double", "decimal": "decimal(20, 4)", "boolean": "boolean",
-               "date": "date", "string": "varchar"}
-
-
-def _export_query(wh: Warehouse, sql: str, path: Path, types: dict[str, str], columns: list[str]) -> int:
-    """Write one query's rows into one CSV file (see :func:`_export_many`)."""
-    return _export_many(wh, sql, [(path, columns, types)])[0]
-
-
-def _export_many(
-    wh: Warehouse, sql: str, outputs: list[tuple[Path, list[str], dict[str, str]]]
-) -> list[int]:
-    """Write one query's rows into several CSV files, each with its own columns, reading the
-    rows once. Returns the row count of each file.
-
-    On DuckDB the warehouse writes each file itself with ``COPY``. On MySQL/MariaDB the rows are
-    streamed in chunks (flat memory); an in-memory DuckDB casts and writes each chunk, which
-    formats dates as ISO, booleans as true/false, money as plain decimals and NULL as an empty
-    field, and is several times faster than pandas' ``to_csv``.
-    """
-    import tempfile
-
-    import duckdb
-
-    options = "format csv, delimiter ',', quote '\"', escape '\"', dateformat '%Y-%m-%d'"
-
-    def casts(columns: list[str], types: dict[str, str]) -> str:
-        return ", ".join(
-            f'cast("{c}" as {_DUCK_TYPES[types.get(c, "string")]}) as "{c}"' for c in columns
-        )
-
-    if wh.is_duckdb:  # the warehouse itself writes the files: no rows pass through Python
-        return [wh.copy_to_csv(f"select {casts(cols, types)} from ({sql}) as q", path, options + ", header true")
-                for path, cols, types in outputs]
-    every_type: dict[str, str] = {}
-    for _, cols, types in outputs:
-        every_type.update({c: types.get(c, "string") for c in cols})
-    rows = 0
-    with tempfile.TemporaryDirectory(prefix="mca-pbi-") as tmp, duckdb.connect() as con:
-        handles = [path.open("wb") for path, _, _ in outputs]
-        try:
-            for fh, (_, cols, _) in zip(handles, outputs):
-                fh.write((",".join(cols) + "\n").encode("utf-8"))
-            part = Path(tmp) / "part.csv"
-            for chunk in wh.iter_query(sql, chunk_rows=EXPORT_CHUNK_ROWS):
-                frame = chunk[list(every_type)].copy()
-                for col, kind in every_type.items():
-                    if kind in {"decimal", "double", "int64", "boolean"}:
-                        frame[col] = pd.to_numeric(frame[col], errors="coerce")
-                    elif kind == "date":
-                        frame[col] = pd.to_datetime(frame[col])
-                    else:
-                        frame[col] = frame[col].astype("string")
-                con.register("chunk", frame)
-                for fh, (_, cols, types) in zip(handles, outputs):
-                    con.execute(
-                        f"copy (select {casts(cols, types)} from chunk) to '{part}' ({options}, header false)"
-                    )
-                    fh.write(part.read_bytes())
-                con.unregister("chunk")
-                rows += len(chunk)
-        finally:
-            for fh in handles:
-                fh.close()
-    return [rows] * len(outputs)
+def _export(wh: Warehouse, sql: str, outputs: list[tuple[Path, list[str], dict[str, str]]]) -> list[int]:
+    """Write one query's rows into one or more CSV files (each its own columns), reading the
+    rows once (the warehouse streams them; see ``Warehouse.export_csv``)."""
+    return wh.export_csv(sql, [CsvOutput(path, cols, kinds) for path, cols, kinds in outputs],
+                         chunk_rows=EXPORT_CHUNK_ROWS)
 
 
 def _select(wh: Warehouse, table: ExportTable, extra: list[str] | None = None) -> str:
@@ -243,7 +183,7 @@ def export_powerbi(
             sql = _select(wh, table, extra=extra)
         else:
             sql = _select(wh, table)
-        counts = _export_many(wh, sql, outputs)
+        counts = _export(wh, sql, outputs)
         rows = counts[0]
         result.files[table.file] = rows
         if len(counts) > 1:
@@ -266,7 +206,7 @@ def export_powerbi(
             continue
         sql = f"select {', '.join(wh.quote(c) for c in columns)} from {wh.mart(mart)}"
         types = {c: fact_types.get(c, "double" if c not in {"campaigns", "campaign_days", "roi_rank"} else "int64") for c in columns}
-        result.files[file] = _export_query(wh, sql, folder / file, types, list(columns))
+        result.files[file] = _export(wh, sql, [(folder / file, list(columns), types)])[0]
     # the seed's customer_segments file: customers with their segment name
     seg_sql = (
         f"select c.{wh.quote('customer_id')}, s.{wh.quote('segment_id')}, s.{wh.quote('segment_name')}, "
@@ -281,8 +221,8 @@ def export_powerbi(
     seg_types = {"customer_id": "int64", "segment_id": "int64", "age": "int64", "sessions": "int64",
                  "transactions": "int64", "avg_session_duration": "double", "pages_per_session": "double",
                  "revenue": "decimal"}
-    result.files["customer_segments_powerbi.csv"] = _export_query(
-        wh, seg_sql, folder / "customer_segments_powerbi.csv", seg_types, seg_cols)
+    result.files["customer_segments_powerbi.csv"] = _export(
+        wh, seg_sql, [(folder / "customer_segments_powerbi.csv", seg_cols, seg_types)])[0]
 
     dates = wh.query(f"select min({wh.quote('date_day')}) as lo, max({wh.quote('date_day')}) as hi "
                      f"from {wh.mart('dim_date')}").iloc[0]

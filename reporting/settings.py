@@ -26,10 +26,6 @@ class Target(str, enum.Enum):
     mariadb = "mariadb"
     mysql = "mysql"
 
-    @property
-    def is_server(self) -> bool:
-        return self is not Target.duckdb
-
 
 @dataclass(frozen=True)
 class Settings:

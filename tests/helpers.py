@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from reporting.dbt_runner import DbtRunSummary, dbt_vars, run_dbt
-from reporting.raw_contract import RAW_INDEXES, RAW_PRIMARY_KEYS, column_types
+from reporting.contract import RAW_TABLES
 from reporting.settings import Settings
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
 
@@ -15,11 +15,7 @@ from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
 def load_raw(settings: Settings, campaigns: pd.DataFrame, customers: pd.DataFrame) -> None:
     with Warehouse(settings) as wh:
         for table, frame in (("campaigns", campaigns), ("customers", customers)):
-            wh.replace_table(
-                settings.raw_schema, table, frame, column_types(table, settings.target),
-                comment=f"{MCA_TABLE_MARKER} tests", primary_key=RAW_PRIMARY_KEYS[table],
-                indexes=RAW_INDEXES[table],
-            )
+            wh.replace_table(settings.raw_schema, RAW_TABLES[table], frame, comment=f"{MCA_TABLE_MARKER} tests")
 
 
 def build(settings: Settings, as_of: dt.date, **kwargs) -> DbtRunSummary:

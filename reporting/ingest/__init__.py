@@ -4,22 +4,17 @@
 each file through the mapping (:mod:`.mapping`), sets aside the lines that cannot be loaded with
 their line number and reason (:mod:`.reader`), and appends the rest to the raw table in one
 transaction per file, recorded in the load log so the same content is never loaded twice
-(:mod:`.loader`). ``mca-report ingest`` (:mod:`.cli`) is the command line over it.
+(:mod:`.loader`). The tables and their columns are in :mod:`reporting.contract`;
+``mca-report ingest`` (reporting/cli.py) is the command line over it.
 """
 
-from reporting.ingest.contract import INGEST_TABLES, LOAD_ID_COLUMN, LOAD_LOG_TABLE, ORDER_COLUMNS, IngestTable
 from reporting.ingest.loader import FileOutcome, Loader, PreviousLoad, ingest_files
 from reporting.ingest.mapping import FileFormat, Mapping, load_mapping, parse_mapping
 from reporting.ingest.reader import ReadResult, read_bytes, read_file
 
 __all__ = [
-    "INGEST_TABLES",
-    "LOAD_ID_COLUMN",
-    "LOAD_LOG_TABLE",
-    "ORDER_COLUMNS",
     "FileFormat",
     "FileOutcome",
-    "IngestTable",
     "Loader",
     "Mapping",
     "PreviousLoad",

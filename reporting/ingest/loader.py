@@ -1,14 +1,13 @@
 """Appending files to the raw tables: the load log, idempotency, and one transaction per file.
 
-Every loaded file is recorded in ``<raw_schema>._mca_load_log`` (see :data:`LOG_COLUMNS`) with
+Every loaded file is recorded in ``<raw_schema>._mca_load_log`` (``reporting.contract.LOAD_LOG``) with
 the SHA-256 of its bytes. Loading the same content into the same table again loads nothing;
 ``replace=True`` removes exactly the rows earlier loads of this content, or of this file path,
 wrote (the raw tables ingest creates carry the load id in ``_mca_load_id``), then loads the file
 again, in the same transaction.
 
-A file is loaded in one transaction: on DuckDB the rows are inserted from the parsed DataFrame;
-on MySQL/MariaDB they are first bulk-loaded (LOAD DATA LOCAL INFILE) into a temporary staging
-table, then copied with one INSERT ... SELECT inside a transaction, so a constraint the raw table
+A file is loaded in one transaction (the warehouse's bulk insert: DuckDB reads the parsed
+DataFrame in place, MySQL/MariaDB take a LOAD DATA LOCAL INFILE), so a constraint the raw table
 enforces (a primary key, NOT NULL, a column too narrow) fails the whole file and leaves the raw
 table as it was. Campaign ids continue from the table's largest id, in file order, so ``id``
 keeps giving load order.
@@ -19,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,43 +25,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES
 from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
-from reporting.ingest.contract import (
-    ASSIGNED_COLUMNS,
-    INDEXES,
-    LOAD_ID_COLUMN,
-    LOAD_LOG_TABLE,
-    PRIMARY_KEYS,
-    column_types,
-)
 from reporting.ingest.mapping import Mapping, load_mapping
 from reporting.ingest.reader import ReadResult, read_file, write_rejects, REJECT_COLUMNS
 from reporting.settings import Settings
-from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, _short
+from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, short_error
 
 log = logging.getLogger(__name__)
 
 INGEST_COMMENT = f"{MCA_TABLE_MARKER} ingest"
 LOG_COMMENT = f"{MCA_TABLE_MARKER} ingest: one row per loaded file"
-
-#: The load log's columns: (MySQL/MariaDB type, DuckDB type).
-LOG_COLUMNS: dict[str, tuple[str, str]] = {
-    "load_id": ("bigint not null", "bigint not null"),
-    "table_name": ("varchar(64) not null", "varchar not null"),
-    "file_name": ("varchar(255) not null", "varchar not null"),
-    "file_path": ("varchar(1024) not null", "varchar not null"),
-    "content_sha256": ("char(64) not null", "varchar not null"),
-    "file_bytes": ("bigint not null", "bigint not null"),
-    "mapping_name": ("varchar(255) not null", "varchar not null"),
-    "mapping_sha256": ("char(64) not null", "varchar not null"),
-    "rows_read": ("bigint not null", "bigint not null"),
-    "rows_loaded": ("bigint not null", "bigint not null"),
-    "rows_rejected": ("bigint not null", "bigint not null"),
-    "first_id": ("bigint null", "bigint"),
-    "last_id": ("bigint null", "bigint"),
-    "has_load_ids": ("boolean not null", "boolean not null"),
-    "loaded_at": ("datetime(6) not null", "timestamp not null"),
-}
 
 
 @dataclass(frozen=True)
@@ -169,8 +141,9 @@ class Loader:
         self.wh = wh
         self.table = table
         self.schema = wh.settings.raw_schema
-        self.types = column_types(table, wh.settings.target)
-        self.assigned = ASSIGNED_COLUMNS.get(table)
+        self.spec = RAW_TABLES[table]
+        self.created_spec = self.spec.as_created()
+        self.assigned = self.spec.assigned
         self.ph = wh.placeholder
 
     @property
@@ -179,71 +152,45 @@ class Loader:
 
     @property
     def log_table(self) -> str:
-        return self.wh.raw(LOAD_LOG_TABLE)
+        return self.wh.raw(LOAD_LOG.name)
 
     # ---- catalogue ---------------------------------------------------------------------
 
     def ensure_log(self) -> None:
         wh = self.wh
         wh.ensure_schema(self.schema)
-        if wh.table_exists(self.schema, LOAD_LOG_TABLE):
-            return
-        pick = 1 if wh.is_duckdb else 0
-        cols = ", ".join(f"{wh.quote(c)} {t[pick]}" for c, t in LOG_COLUMNS.items())
-        keys = f", primary key ({wh.quote('load_id')}), unique ({wh.quote('table_name')}, {wh.quote('content_sha256')})"
-        if wh.is_duckdb:
-            wh.execute(f"create table if not exists {self.log_table} ({cols}{keys})")
-            wh.execute(f"comment on table {self.log_table} is '{LOG_COMMENT}'")
-        else:
-            wh.execute(f"create table if not exists {self.log_table} ({cols}{keys}) "
-                       f"engine=InnoDB default charset=utf8mb4 comment='{LOG_COMMENT}'")
+        if not wh.table_exists(self.schema, LOAD_LOG.name):
+            wh.create_table(self.schema, LOAD_LOG, comment=LOG_COMMENT)
 
     def ensure_table(self) -> tuple[bool, bool]:
         """Create the raw table when it does not exist. Returns (created, has load id column).
 
         An existing table must have the contract's columns (it may have more). A table mca
-        created without the load id column (sample-data) gets it added; a table someone else
-        created is never altered, so rows appended to it cannot be replaced later.
+        created without the load id column gets it added; a table someone else created is never
+        altered, so rows appended to it cannot be replaced later.
         """
         wh = self.wh
         comment = wh.table_comment(self.schema, self.table)
         if comment is None:
-            self._create_table()
+            wh.create_table(self.schema, self.created_spec, comment=INGEST_COMMENT)
+            log.info("created %s.%s", self.schema, self.table)
             return True, True
         present = [c.lower() for c in wh.columns_of(self.schema, self.table)]
-        missing = [c for c in self.types if c.lower() not in present]
+        missing = [c for c in self.spec.column_names if c.lower() not in present]
         if missing:
             raise WarehouseError(f"raw table {self.schema}.{self.table} lacks column(s) "
                                  f"{', '.join(missing)}; cannot append to it")
         if LOAD_ID_COLUMN in present:
             return False, True
         if comment.startswith(MCA_TABLE_MARKER):
-            wh.execute(f"alter table {self.raw} add column {wh.quote(LOAD_ID_COLUMN)} bigint null")
+            wh.add_column(self.schema, self.table, self.created_spec[LOAD_ID_COLUMN])
             return False, True
         return False, False
-
-    def _create_table(self) -> None:
-        wh = self.wh
-        cols = [f"{wh.quote(c)} {t}" for c, t in self.types.items()]
-        cols.append(f"{wh.quote(LOAD_ID_COLUMN)} bigint null")
-        pk = PRIMARY_KEYS.get(self.table)
-        if pk:
-            cols.append(f"primary key ({wh.quote(pk)})")
-        if wh.is_duckdb:
-            wh.execute(f"create table {self.raw} ({', '.join(cols)})")
-            wh.execute(f"comment on table {self.raw} is '{INGEST_COMMENT}'")
-        else:
-            for index in [*INDEXES.get(self.table, []), [LOAD_ID_COLUMN]]:
-                name = "ix_" + "_".join(index).strip("_")
-                cols.append(f"key {wh.quote(name)} ({', '.join(wh.quote(c) for c in index)})")
-            wh.execute(f"create table {self.raw} ({', '.join(cols)}) engine=InnoDB "
-                       f"default charset=utf8mb4 comment='{INGEST_COMMENT}'")
-        log.info("created %s.%s", self.schema, self.table)
 
     def _drop_if_empty(self) -> None:
         try:
             if int(self.wh.scalar(f"select count(*) from {self.raw}")) == 0:
-                self.wh.execute(f"drop table {self.raw}")
+                self.wh.drop_table(self.schema, self.table)
         except Exception:  # cleanup is best effort; the original error matters
             log.warning("could not drop the empty table %s.%s", self.schema, self.table, exc_info=True)
 
@@ -334,159 +281,55 @@ class Loader:
 
     def _append(self, result: ReadResult, to_replace: list[PreviousLoad], *, has_load_ids: bool,
                 log_row: dict[str, object]) -> tuple[int, int | None, int | None]:
-        frame = result.frame.reset_index(drop=True)
-        frame.insert(0, "_mca_seq", range(1, len(frame) + 1))
-        columns = [c for c in self.types if c != self.assigned]
-        frame = frame[["_mca_seq", *columns]]
-        if self.wh.is_duckdb:
-            self.wh._conn.register("mca_ingest_frame", frame)  # DuckDB reads the DataFrame in place
-            try:
-                return self._transaction(frame, columns, to_replace, has_load_ids, log_row, tsv=None)
-            finally:
-                self.wh._conn.unregister("mca_ingest_frame")
-        self._check_transactional()
-        with tempfile.TemporaryDirectory(prefix="mca-ingest-") as tmp:
-            tsv = Path(tmp) / f"{self.table}.tsv"
-            self._write_tsv(frame, tsv)
-            return self._transaction(frame, columns, to_replace, has_load_ids, log_row, tsv=tsv)
-
-    def _check_transactional(self) -> None:
-        engine = self.wh.scalar(
-            "select engine from information_schema.tables where table_schema = %s and table_name = %s",
-            [self.schema, self.table],
-        )
-        if str(engine).lower() != "innodb":
-            raise RefusedError(
-                f"{self.schema}.{self.table} uses the {engine} engine, which has no transactions, so a "
-                f"failed load could leave part of a file behind; convert it first (alter table "
-                f"{self.schema}.{self.table} engine=InnoDB)"
-            )
-
-    def _write_tsv(self, frame: pd.DataFrame, path: Path) -> None:
-        """Write rows as LOAD DATA's default text format (tab-separated, backslash escapes,
-        \\N for NULL). DuckDB formats and escapes the columns, vectorised: several times faster
-        than formatting a million rows in pandas. Decimals are written at the column's scale, so
-        the server has nothing to round (rounding would raise a note and fail the load)."""
-        import duckdb
-
-        def expr(name: str) -> str:
-            q = f'"{name}"'
-            sql_type = _without_null(self.types.get(name, "bigint"))
-            if sql_type.startswith("varchar"):
-                return (f"replace(replace(replace(replace({q}, '\\', '\\\\'), chr(9), '\\t'), "
-                        f"chr(10), '\\n'), chr(13), '\\r')")
-            if sql_type.startswith("int"):
-                return f"cast({q} as bigint)"
-            return f"cast({q} as {sql_type})"
-
-        select = ", ".join(expr(c) for c in frame.columns)
-        con = duckdb.connect()
-        try:
-            con.register("mca_rows", frame)
-            target = str(path).replace("'", "''")
-            con.execute(f"copy (select {select} from mca_rows order by _mca_seq) to '{target}' "
-                        "(format csv, delimiter '\t', header false, nullstr '\\N', quote '', escape '')")
-        finally:
-            con.close()
-
-    def _transaction(self, frame: pd.DataFrame, columns: list[str], to_replace: list[PreviousLoad],
-                     has_load_ids: bool, log_row: dict[str, object],
-                     tsv: Path | None) -> tuple[int, int | None, int | None]:
+        """One transaction: the next load id, the clash check, the replaced loads' rows out,
+        the new rows in (ids continued from the table's largest), the load log row."""
         wh, p = self.wh, self.ph
+        columns = [c for c in self.spec.column_names if c != self.assigned]
+        frame = result.frame.reset_index(drop=True)[columns].copy()
         rows = len(frame)
-        lock = "" if wh.is_duckdb else " for update"
-        wh.execute("begin transaction" if wh.is_duckdb else "start transaction")
+        wh.require_transactional(self.schema, self.table)
         try:
-            load_id = int(wh.scalar(f"select coalesce(max(load_id), 0) + 1 from {self.log_table}{lock}"))
-            replaced_ids = [prev.load_id for prev in to_replace]
-            clash = wh.query(f"select load_id from {self.log_table} where table_name = {p} and "
-                             f"content_sha256 = {p}{lock}", [self.table, log_row["content_sha256"]])
-            clash_ids = [int(x) for x in clash["load_id"]] if not clash.empty else []
-            if any(i not in replaced_ids for i in clash_ids):
-                found = [prev for prev in self.previous_loads(str(log_row["content_sha256"]), "")
-                         if prev.load_id in clash_ids]
-                raise _AlreadyLoaded(found[0] if found else None)
-            first_id = last_id = None
-            base = 0
-            if self.assigned:
-                # ids continue from the largest id before anything is removed, so they never repeat
-                base = int(wh.scalar(f"select coalesce(max({wh.quote(self.assigned)}), 0) from {self.raw}{lock}"))
-                if rows:
-                    first_id, last_id = base + 1, base + rows
-            for prev_id in replaced_ids:
-                wh.execute(f"delete from {self.raw} where {wh.quote(LOAD_ID_COLUMN)} = {p}", [prev_id])
-                wh.execute(f"delete from {self.log_table} where load_id = {p}", [prev_id])
-            if tsv is None:
-                inserted = self._insert_from_frame(columns, base, load_id if has_load_ids else None)
-            else:
-                inserted = self._load_data(tsv, columns, base, load_id if has_load_ids else None)
-            if inserted != rows:
-                raise WarehouseError(f"appending to {self.schema}.{self.table}: {rows} rows sent, "
-                                     f"{inserted} inserted; nothing loaded")
-            values = {**log_row, "load_id": load_id, "first_id": first_id, "last_id": last_id,
-                      "loaded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
-            names = list(LOG_COLUMNS)
-            wh.execute(
-                f"insert into {self.log_table} ({', '.join(wh.quote(n) for n in names)}) "
-                f"values ({', '.join([p] * len(names))})",
-                [values[n] for n in names],
-            )
-            wh.execute("commit")
+            with wh.transaction():
+                load_id = int(wh.scalar(f"select coalesce(max(load_id), 0) + 1 from {self.log_table}{wh.for_update}"))
+                replaced_ids = [prev.load_id for prev in to_replace]
+                clash = wh.query(f"select load_id from {self.log_table} where table_name = {p} and "
+                                 f"content_sha256 = {p}{wh.for_update}", [self.table, log_row["content_sha256"]])
+                clash_ids = [int(x) for x in clash["load_id"]] if not clash.empty else []
+                if any(i not in replaced_ids for i in clash_ids):
+                    found = [prev for prev in self.previous_loads(str(log_row["content_sha256"]), "")
+                             if prev.load_id in clash_ids]
+                    raise _AlreadyLoaded(found[0] if found else None)
+                first_id = last_id = None
+                if self.assigned:
+                    # ids continue from the largest id before anything is removed, so they never repeat
+                    base = int(wh.scalar(f"select coalesce(max({wh.quote(self.assigned)}), 0) "
+                                         f"from {self.raw}{wh.for_update}"))
+                    frame.insert(0, self.assigned, range(base + 1, base + rows + 1))
+                    if rows:
+                        first_id, last_id = base + 1, base + rows
+                if has_load_ids:
+                    frame[LOAD_ID_COLUMN] = load_id
+                for prev_id in replaced_ids:
+                    wh.execute(f"delete from {self.raw} where {wh.quote(LOAD_ID_COLUMN)} = {p}", [prev_id])
+                    wh.execute(f"delete from {self.log_table} where load_id = {p}", [prev_id])
+                inserted = wh.insert_frame(self.schema, self.created_spec, frame)
+                if inserted != rows:
+                    raise WarehouseError(f"appending to {self.schema}.{self.table}: {rows} rows sent, "
+                                         f"{inserted} inserted; nothing loaded")
+                values = {**log_row, "load_id": load_id, "first_id": first_id, "last_id": last_id,
+                          "loaded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
+                names = LOAD_LOG.column_names
+                wh.execute(
+                    f"insert into {self.log_table} ({', '.join(wh.quote(n) for n in names)}) "
+                    f"values ({wh.markers(len(names))})",
+                    [values[n] for n in names],
+                )
         except (_AlreadyLoaded, WarehouseError):
-            wh.execute("rollback")
             raise
         except Exception as exc:
-            wh.execute("rollback")
             raise WarehouseError(f"appending to {self.schema}.{self.table} failed, nothing loaded: "
                                  f"{_db_message(exc)}") from exc
         return load_id, first_id, last_id
-
-    def _insert_from_frame(self, columns: list[str], base: int, load_id: int | None) -> int:
-        """DuckDB: INSERT ... SELECT from the registered DataFrame."""
-        wh = self.wh
-        target_cols = list(columns)
-        select_cols = [f"cast({wh.quote(c)} as {_without_null(self.types[c])})" for c in columns]
-        if self.assigned:
-            target_cols.insert(0, self.assigned)
-            select_cols.insert(0, f"{base} + {wh.quote('_mca_seq')}")
-        if load_id is not None:
-            target_cols.append(LOAD_ID_COLUMN)
-            select_cols.append(str(load_id))
-        counted = wh.query(
-            f"insert into {self.raw} ({', '.join(wh.quote(c) for c in target_cols)}) "
-            f"select {', '.join(select_cols)} from mca_ingest_frame order by {wh.quote('_mca_seq')}"
-        )
-        return int(counted.iat[0, 0]) if not counted.empty else 0
-
-    def _load_data(self, tsv: Path, columns: list[str], base: int, load_id: int | None) -> int:
-        """MySQL/MariaDB: LOAD DATA LOCAL INFILE straight into the raw table, inside the open
-        transaction. With LOCAL the server turns errors (duplicate keys, NULL into NOT NULL, text
-        too long) into warnings and skips or adjusts rows instead of stopping, so any warning or
-        a row count that differs fails the load, and the transaction is rolled back."""
-        wh = self.wh
-        sets = []
-        if self.assigned:
-            sets.append(f"{wh.quote(self.assigned)} = {base} + @mca_seq")
-        if load_id is not None:
-            sets.append(f"{wh.quote(LOAD_ID_COLUMN)} = {load_id}")
-        col_list = ", ".join(["@mca_seq", *(wh.quote(c) for c in columns)])
-        sql = (f"load data local infile %s into table {self.raw} character set utf8mb4 "
-               f"fields terminated by '\\t' escaped by '\\\\' lines terminated by '\\n' ({col_list})"
-               + (f" set {', '.join(sets)}" if sets else ""))
-        # the affected-row count and the warnings of this very statement: through the connection,
-        # since any statement in between would reset them
-        with wh._conn.cursor() as cur:
-            inserted = int(cur.execute(sql, [str(tsv)]))
-            cur.execute("show warnings")
-            warnings = cur.fetchall()
-        if warnings:
-            level, code, message = warnings[0][:3]
-            more = f", {len(warnings)} or more in all" if len(warnings) > 1 else ""
-            raise WarehouseError(
-                f"appending to {self.schema}.{self.table} failed, nothing loaded: {message} "
-                f"({str(level).lower()} {code}{more})"
-            )
-        return inserted
 
 
 class _AlreadyLoaded(Exception):
@@ -495,12 +338,8 @@ class _AlreadyLoaded(Exception):
         self.previous = previous
 
 
-def _without_null(sql_type: str) -> str:
-    return sql_type.replace(" not null", "").replace(" null", "")
-
-
 def _db_message(exc: BaseException) -> str:
-    text = _short(exc)
+    text = short_error(exc)
     return text.splitlines()[0] if text else type(exc).__name__
 
 

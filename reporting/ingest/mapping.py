@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import enum
 import hashlib
 import logging
 from collections.abc import Mapping as MappingABC
@@ -27,9 +28,44 @@ from pathlib import Path
 from typing import Any
 
 from reporting.errors import ConfigError
-from reporting.ingest.contract import DEFAULT_REQUIRED, INGEST_TABLES, ColumnSpec, Kind, column_specs
+from reporting.contract import RAW_TABLES, ColumnType
 
 log = logging.getLogger(__name__)
+
+
+class Kind(str, enum.Enum):
+    """How a raw column's values are parsed from text."""
+
+    integer = "integer"
+    decimal = "decimal"
+    float = "float"
+    text = "text"
+    date = "date"
+
+
+_KINDS = {ColumnType.bigint: Kind.integer, ColumnType.integer: Kind.integer, ColumnType.money: Kind.decimal,
+          ColumnType.float: Kind.float, ColumnType.text: Kind.text, ColumnType.date: Kind.date}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How a raw column is parsed and checked: its kind, and its bounds (from the contract)."""
+
+    name: str
+    kind: Kind
+    max_length: int | None = None  # text
+    max_abs: float | None = None  # numbers: largest magnitude the column stores
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in (Kind.integer, Kind.decimal, Kind.float)
+
+
+def column_specs(table: str) -> dict[str, ColumnSpec]:
+    """The columns a mapping fills (the one mca assigns left out), with their parsing rules."""
+    spec = RAW_TABLES[table]
+    return {c.name: ColumnSpec(c.name, _KINDS[c.type], max_length=c.length, max_abs=c.max_abs)
+            for c in spec.columns if c.name != spec.assigned}
 
 WHITESPACE = "whitespace"
 EXPRESSION_KEYS = ("column", "const", "concat", "sum", "difference", "date_parts")
@@ -158,8 +194,8 @@ def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = 
         raise ConfigError(f"{where}: expected keys table, format, columns at the top level")
     _no_unknown(doc, TOP_KEYS, where)
     table = doc.get("table")
-    if table not in INGEST_TABLES:
-        raise ConfigError(f"{where}: table must be one of {', '.join(INGEST_TABLES)}, got {table!r}")
+    if table not in RAW_TABLES:
+        raise ConfigError(f"{where}: table must be one of {', '.join(RAW_TABLES)}, got {table!r}")
     fmt = _parse_format(doc.get("format") or {}, where)
     columns_doc = doc.get("columns")
     if not isinstance(columns_doc, MappingABC) or not columns_doc:
@@ -167,7 +203,7 @@ def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = 
     specs = column_specs(table)
     for target in columns_doc:
         if target not in specs:
-            assigned = set(INGEST_TABLES[table]) - set(specs)
+            assigned = set(RAW_TABLES[table].column_names) - set(specs)
             why = " (mca assigns it)" if target in assigned else ""
             raise ConfigError(f"{where}: columns.{target}: not a column the {table} table takes{why}; "
                               f"its columns are: {', '.join(specs)}")
@@ -175,7 +211,7 @@ def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = 
     if missing:
         raise ConfigError(f"{where}: no entry for raw column(s) {', '.join(missing)} of {table} "
                           "(map each one, or set it to null)")
-    required = set(DEFAULT_REQUIRED[table])
+    required = set(RAW_TABLES[table].required)
     columns = {
         target: _parse_column(target, specs[target], columns_doc[target], fmt, where, target in required)
         for target in specs

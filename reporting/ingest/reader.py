@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from reporting.errors import DataError
-from reporting.ingest.contract import Kind
-from reporting.ingest.mapping import ColumnMapping, FileFormat, Mapping
+from reporting.ingest.mapping import ColumnMapping, FileFormat, Kind, Mapping
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from reporting.ingest import parse_mapping
-from reporting.ingest.cli import register
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
@@ -18,14 +17,9 @@ def mapping(doc: dict, name: str = "test"):
 
 
 def ingest_app() -> typer.Typer:
-    """An app with the ingest command registered, as reporting.cli will have it."""
-    app = typer.Typer(no_args_is_help=True)
+    """The mca-report app, whose `ingest` command the ingest CLI tests drive."""
+    from reporting.cli import app
 
-    @app.callback()
-    def main() -> None:
-        """mca-report (test copy)."""
-
-    register(app)
     return app
 
 

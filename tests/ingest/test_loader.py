@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from reporting.errors import DataError, RefusedError, WarehouseError
-from reporting.ingest import LOAD_ID_COLUMN, LOAD_LOG_TABLE, ingest_files, load_mapping
-from reporting.raw_contract import column_types as raw_column_types
+from reporting.contract import CAMPAIGNS, CUSTOMERS, LOAD_ID_COLUMN, LOAD_LOG, TableSpec
+from reporting.ingest import ingest_files, load_mapping
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
 from tests.ingest.helpers import FIXTURES, PLAIN_CAMPAIGNS, campaigns_csv, mapping
 
@@ -24,7 +24,7 @@ def eu(tmp_path):
 
 def raw(settings, sql: str) -> pd.DataFrame:
     with Warehouse(settings) as wh:
-        return wh.query(sql.format(c=wh.raw("campaigns"), cu=wh.raw("customers"), log=wh.raw(LOAD_LOG_TABLE)))
+        return wh.query(sql.format(c=wh.raw("campaigns"), cu=wh.raw("customers"), log=wh.raw(LOAD_LOG.name)))
 
 
 def count(settings, table: str = "c") -> int:
@@ -77,9 +77,9 @@ def test_raw_table_created_with_the_contract_types_and_marker(make_settings, eu)
     path, m = eu
     ingest_files(s, "campaigns", [path], m, max_reject_pct=60)
     with Warehouse(s) as wh:
-        assert wh.columns_of(s.raw_schema, "campaigns") == [*raw_column_types("campaigns", s.target), LOAD_ID_COLUMN]
+        assert wh.columns_of(s.raw_schema, "campaigns") == CAMPAIGNS.as_created().column_names
         assert wh.table_comment(s.raw_schema, "campaigns") == f"{MCA_TABLE_MARKER} ingest"
-        assert wh.table_comment(s.raw_schema, LOAD_LOG_TABLE).startswith(MCA_TABLE_MARKER)
+        assert wh.table_comment(s.raw_schema, LOAD_LOG.name).startswith(MCA_TABLE_MARKER)
 
 
 def test_ids_continue_in_file_order_across_files(make_settings, tmp_path):
@@ -140,8 +140,8 @@ def test_second_file_failing_leaves_the_first_loaded(make_settings, tmp_path):
 def user_customers(settings, frame: pd.DataFrame, comment: str) -> None:
     """A customers table as a user (or sample-data) made it: primary key, no load id column."""
     with Warehouse(settings) as wh:
-        wh.replace_table(settings.raw_schema, "customers", frame, raw_column_types("customers", settings.target),
-                         comment=comment, primary_key="customer_id")
+        wh.replace_table(settings.raw_schema, TableSpec("customers", CUSTOMERS.columns, primary_key=("customer_id",)),
+                         frame, comment=comment)
 
 
 EXISTING = pd.DataFrame({"customer_id": [2], "age": [50], "sessions": [1], "avg_session_duration": [None],
@@ -224,7 +224,7 @@ def test_non_transactional_tables_are_refused(server_settings_factory, tmp_path)
     s = server_settings_factory(Target.mariadb, "myisam")
     with Warehouse(s) as wh:
         wh.ensure_schema(s.raw_schema)
-        cols = ", ".join(f"{wh.quote(c)} {t}" for c, t in raw_column_types("campaigns", s.target).items())
+        cols = ", ".join(wh.column_ddl(c) for c in CAMPAIGNS.columns)
         wh.execute(f"create table {wh.raw('campaigns')} ({cols}) engine=MyISAM")
     path = campaigns_csv(tmp_path / "a.csv", [["x", "Email", "1", 10, 1, 0, "2", "2024-01-01"]])
     with pytest.raises(RefusedError, match="uses the MyISAM engine"):

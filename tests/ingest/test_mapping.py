@@ -8,7 +8,7 @@ import pytest
 
 from reporting.errors import ConfigError
 from reporting.ingest import load_mapping, read_bytes
-from reporting.ingest.contract import Kind
+from reporting.ingest.mapping import Kind
 from tests.ingest.helpers import MAPPINGS, PLAIN_CAMPAIGNS, mapping
 
 

@@ -19,9 +19,9 @@ import pymysql
 import pytest
 from typer.testing import CliRunner
 
-from reporting import pipeline
+from reporting import jobs
 from reporting.cli import app
-from reporting.locking import run_lock
+from reporting.warehouse import run_lock
 from reporting.settings import Settings, Target
 from tests.helpers import read
 
@@ -68,7 +68,7 @@ def test_unreachable_server_retries_then_fails_clearly_in_bounded_time(tmp_path)
 
 def test_unwritable_output_folder_is_a_clear_error(duckdb_settings_factory):
     s = duckdb_settings_factory("unwritable")
-    pipeline.make_sample_data(s, rows=500, customers=100, end_date=AS_OF)
+    jobs.make_sample_data(s, rows=500, customers=100, end_date=AS_OF)
     result = cli(s, "run", "--out", "/proc/mca-cannot-write-here", "--as-of", AS_OF.isoformat())
     assert result.exit_code == 2
     assert "cannot write to output folder /proc/mca-cannot-write-here" in result.output
@@ -89,7 +89,7 @@ class _Hook(http.server.BaseHTTPRequestHandler):
 
 def test_quarantine_gate_fails_the_run_and_posts_an_alert(duckdb_settings_factory, tmp_path):
     s = duckdb_settings_factory("gate")
-    pipeline.make_sample_data(s, rows=2000, customers=200, end_date=AS_OF)  # 0.3% quarantined
+    jobs.make_sample_data(s, rows=2000, customers=200, end_date=AS_OF)  # 0.3% quarantined
     server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -133,7 +133,7 @@ def test_a_second_run_on_the_same_warehouse_exits_clearly(target, duckdb_setting
 
 def test_rerun_on_unchanged_input_gives_the_same_marts_and_numbers(duckdb_settings_factory, tmp_path):
     s = duckdb_settings_factory("rerun")
-    pipeline.make_sample_data(s, rows=3000, customers=400, end_date=AS_OF)
+    jobs.make_sample_data(s, rows=3000, customers=400, end_date=AS_OF)
     outs = []
     for i in range(2):
         out = tmp_path / f"out{i}"

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from reporting import pipeline
+from reporting import jobs
 from reporting.cli import app
 from reporting.reports.formatting import fmt_money, fmt_pct
 from reporting.settings import Settings, Target

@@ -15,10 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reporting.pipeline import build_warehouse, make_sample_data
+from reporting.jobs import build_warehouse, make_sample_data
 from reporting.report_data import ReportData, load_report_data
 from reporting.reports import render_charts, write_html, write_pdf
-from reporting.segments import summarize
+from reporting.segment_store import summarize
 from reporting.settings import Settings, Target, resolve_settings
 from reporting.warehouse import Warehouse
 from segmentation import DEFAULT_FEATURES, save_charts, segment_customers

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from reporting import pipeline, runner
+from reporting import jobs
 from reporting.cli import app
 from tests import crafted
 from tests.helpers import build, load_raw, read
@@ -52,7 +52,7 @@ def test_ifood_customers_segment_end_to_end(shared_data, duckdb_settings_factory
     assert int(dim.n) == 2_240 and float(dim.revenue) == REFERENCE_MNT_TOTAL
     assert int(dim.ages) == 2_240 - 1  # born 1893: 121 at 2014, impossible, set to NULL
 
-    run = pipeline.segment(s, out_dir=tmp_path, run_id="ifood")
+    run = jobs.segment(s, out_dir=tmp_path, run_id="ifood")
     result = run.result
     assert run.skipped_features == ("avg_session_duration", "pages_per_session")
     assert result.features == ("age", "sessions", "transactions", "revenue")
@@ -68,7 +68,7 @@ def test_ifood_customers_segment_end_to_end(shared_data, duckdb_settings_factory
     assert (int(written.n), int(written.k)) == (2_240, result.chosen_k)
 
     # the report names the segments
-    outcome = runner.report_only(s, out=tmp_path / "report", formats=(runner.ReportFormat.pdf,),
+    outcome = jobs.report_only(s, out=tmp_path / "report", formats=(jobs.ReportFormat.pdf,),
                                  as_of=crafted.AS_OF)
     text = "\n".join(p.extract_text() for p in PdfReader(tmp_path / "report" / "executive_summary.pdf").pages)
     assert outcome.manifest.status == "success"

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from reporting.dbt_runner import dbt_vars, run_dbt
-from reporting.pipeline import build_warehouse, make_sample_data
+from reporting.jobs import build_warehouse, make_sample_data
 from reporting.settings import Target
 from reporting.warehouse import Warehouse
 

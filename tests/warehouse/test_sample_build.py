@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from reporting import pipeline
+from reporting import jobs
 from reporting.sample_data import generate_campaigns
 from reporting.settings import Target
 from tests.helpers import build, read
@@ -37,7 +37,7 @@ def _settings(target, duckdb_settings_factory, server_settings_factory):
 def test_sample_data_builds_twice_and_matches_pandas(target, expected, duckdb_settings_factory,
                                                     server_settings_factory):
     s = _settings(target, duckdb_settings_factory, server_settings_factory)
-    pipeline.make_sample_data(s, rows=ROWS, seed=42, end_date=END)
+    jobs.make_sample_data(s, rows=ROWS, seed=42, end_date=END)
     first = build(s, END)
     second = build(s, END)  # idempotent: a rebuild on the same data passes the same tests
     for summary in (first, second):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from reporting import pipeline
+from reporting import jobs
 from reporting.cli import app
 from reporting.settings import Target
 from reporting.warehouse import Warehouse
@@ -62,7 +62,7 @@ def warehouse(request, customers, duckdb_settings_factory, server_settings_facto
 
 
 def test_segments_found_written_back_and_stable(warehouse, customers, tmp_path):
-    first = pipeline.segment(warehouse, out_dir=tmp_path, run_id="run-1")
+    first = jobs.segment(warehouse, out_dir=tmp_path, run_id="run-1")
     result = first.result
     assert result.chosen_k == 4 and not result.was_k_forced
     assert "k=4" in result.reason
@@ -82,7 +82,7 @@ def test_segments_found_written_back_and_stable(warehouse, customers, tmp_path):
     assert table.segment_id.astype(int).tolist() == expected.segment_id.astype(int).tolist()
     assert table.segment_name.tolist() == expected.segment_name.tolist()
 
-    second = pipeline.segment(warehouse, out_dir=tmp_path, run_id="run-2")
+    second = jobs.segment(warehouse, out_dir=tmp_path, run_id="run-2")
     again = read(warehouse, "select customer_id, segment_id, segment_name, run_id from {t} order by customer_id", "customer_segments")
     assert set(again.run_id) == {"run-2"} and len(again) == len(table)
     assert again.segment_id.tolist() == table.segment_id.tolist()
@@ -94,7 +94,7 @@ def test_segments_found_written_back_and_stable(warehouse, customers, tmp_path):
 
 
 def test_segment_views_join_segments_to_channels_and_cost(warehouse, customers, tmp_path):
-    run = pipeline.segment(warehouse, out_dir=tmp_path, run_id="run-3")
+    run = jobs.segment(warehouse, out_dir=tmp_path, run_id="run-3")
     dim = read(warehouse, "select segment_id, segment_name, customers, run_id from {t} order by segment_id", "dim_segment")
     assert dim.customers.astype(int).tolist() == run.result.profiles["size"].astype(int).tolist()
     assert set(dim.run_id) == {"run-3"}

@@ -1,24 +1,22 @@
-"""Segmentation in the warehouse: read customer features from the marts, run the segmentation
-library, write the assignments back as ``customer_segments`` and summarise them for reports."""
+"""Segments in the warehouse: customer features read from the marts, the assignments written
+back as ``customer_segments`` and each run's summary kept in ``segment_runs`` (both tables as
+:mod:`reporting.contract` defines them), so reports written later show the same segments."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from reporting.contract import CUSTOMER_SEGMENTS, SEGMENT_RUNS
 from reporting.errors import DataError
 from reporting.report_data import SegmentSummary
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
-import segmentation
-from segmentation import DEFAULT_FEATURES, RFM_FEATURES, SegmentationError
+from segmentation import DEFAULT_FEATURES, RFM_FEATURES
 
 if TYPE_CHECKING:
     from segmentation import SegmentationResult
@@ -30,23 +28,11 @@ FEATURE_SETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "behavioural": ("dim_customer", tuple(DEFAULT_FEATURES)),
     "rfm": ("dim_customer_rfm", tuple(RFM_FEATURES)),
 }
-SEGMENTS_TABLE = "customer_segments"
+SEGMENTS_TABLE = CUSTOMER_SEGMENTS.name
+RUNS_TABLE = SEGMENT_RUNS.name
+SEGMENTS_COMMENT = f"{MCA_TABLE_MARKER} segment"
 SEGMENT_CHANNEL_COLUMNS = ("segment_id", "segment_name", "channel", "customers", "revenue",
                            "cost_per_acquired_customer")
-
-
-@dataclass
-class SegmentRun:
-    """Outcome of :func:`run_segmentation`."""
-
-    result: SegmentationResult
-    summary: SegmentSummary
-    run_id: str
-    rows_read: int
-    rows_written: int
-    charts: dict[str, Path] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-    skipped_features: tuple[str, ...] = ()
 
 
 def read_customer_features(wh: Warehouse, feature_set: str = "behavioural") -> pd.DataFrame:
@@ -61,45 +47,36 @@ def read_customer_features(wh: Warehouse, feature_set: str = "behavioural") -> p
     return frame
 
 
+def ensure_segments_table(wh: Warehouse) -> bool:
+    """Create an empty customer_segments when segmentation never ran, so the segment views
+    (a dbt source) build; True when it was created."""
+    schema = wh.settings.schema
+    if wh.table_exists(schema, SEGMENTS_TABLE):
+        return False
+    wh.ensure_schema(schema)
+    wh.create_table(schema, CUSTOMER_SEGMENTS, comment=SEGMENTS_COMMENT)
+    return True
+
+
 def write_segments(wh: Warehouse, result: SegmentationResult, run_id: str) -> int:
     """Replace customer_segments with this run's assignments in one atomic swap."""
     frame = result.assignments[["customer_id", "segment_id", "segment_name"]].copy()
     frame["run_id"] = run_id
-    types = (
-        {"customer_id": "bigint not null", "segment_id": "integer not null",
-         "segment_name": "varchar not null", "run_id": "varchar not null"}
-        if wh.is_duckdb else
-        {"customer_id": "bigint not null", "segment_id": "int not null",
-         "segment_name": "varchar(200) not null", "run_id": "varchar(64) not null"}
-    )
     schema = wh.settings.schema
     wh.check_replaceable(schema, SEGMENTS_TABLE, force=False, owner="segment")
-    return wh.replace_table(schema, SEGMENTS_TABLE, frame, types,
-                            comment=f"{MCA_TABLE_MARKER} segment", primary_key="customer_id")
-
-
-RUNS_TABLE = "segment_runs"
+    return wh.replace_table(schema, CUSTOMER_SEGMENTS, frame, comment=SEGMENTS_COMMENT)
 
 
 def save_run_summary(wh: Warehouse, summary: SegmentSummary) -> None:
     """Append the run's summary (k, reason, profiles, scores) to segment_runs, so reports
     written later, by another process, show the same segments without re-running them."""
     schema = wh.settings.schema
-    text = "varchar" if wh.is_duckdb else "longtext"
     if not wh.table_exists(schema, RUNS_TABLE):
         wh.ensure_schema(schema)
-        wh.execute(
-            f"create table {wh.relation(schema, RUNS_TABLE)} ("
-            f"run_id varchar{'' if wh.is_duckdb else '(64)'} not null primary key, "
-            f"created_at {text} not null, chosen_k integer not null, was_k_forced integer not null, "
-            f"n_customers bigint not null, reason {text} not null, features {text} not null, "
-            f"profiles_json {text} not null, scores_json {text} not null)"
-            + ("" if wh.is_duckdb else f" default charset=utf8mb4 comment='{MCA_TABLE_MARKER} segment'")
-        )
-        if wh.is_duckdb:
-            wh.execute(f"comment on table {wh.relation(schema, RUNS_TABLE)} is '{MCA_TABLE_MARKER} segment'")
+        wh.create_table(schema, SEGMENT_RUNS, comment=SEGMENTS_COMMENT)
     wh.execute(
-        f"insert into {wh.relation(schema, RUNS_TABLE)} values ({', '.join([wh.placeholder] * 9)})",
+        f"insert into {wh.relation(schema, RUNS_TABLE)} ({', '.join(wh.quote(c) for c in SEGMENT_RUNS.column_names)}) "
+        f"values ({wh.markers(len(SEGMENT_RUNS.columns))})",
         [summary.run_id, pd.Timestamp.now(tz="UTC").isoformat(), summary.chosen_k,
          int(summary.was_k_forced), summary.n_customers, summary.reason,
          json.dumps(list(summary.features)), summary.profiles.to_json(orient="split", index=False),
@@ -157,49 +134,6 @@ def summarize(result: SegmentationResult, by_channel: pd.DataFrame | None = None
         n_customers=int(result.n_customers),
         by_channel=by_channel if by_channel is not None else pd.DataFrame(columns=list(SEGMENT_CHANNEL_COLUMNS)),
     )
-
-
-def run_segmentation(
-    wh: Warehouse,
-    *,
-    run_id: str,
-    k: int | None = None,
-    k_range: tuple[int, int] = (2, 10),
-    feature_set: str = "behavioural",
-    random_state: int = 42,
-    charts_dir: Path | None = None,
-    write_back: bool = True,
-) -> SegmentRun:
-    """Read features, segment, write customer_segments back, draw the charts."""
-    seconds: dict[str, float] = {}
-    t0 = time.perf_counter()
-    frame = read_customer_features(wh, feature_set)
-    seconds["read"] = time.perf_counter() - t0
-    features, empty = usable_features(frame, FEATURE_SETS[feature_set][1])
-    if empty:
-        log.warning("features with no values are left out of segmentation: %s", ", ".join(empty))
-    t0 = time.perf_counter()
-    try:
-        result = segmentation.segment_customers(frame, features, k=k, k_range=k_range, random_state=random_state)
-    except SegmentationError as exc:
-        raise DataError(f"segmentation: {exc}") from None
-    seconds["segment"] = time.perf_counter() - t0
-    written = 0
-    if write_back:
-        t0 = time.perf_counter()
-        save_run_summary(wh, summarize(result, run_id=run_id))
-        written = write_segments(wh, result, run_id)
-        seconds["write"] = time.perf_counter() - t0
-    by_channel = read_segment_channels(wh) if write_back else None
-    charts: dict[str, Path] = {}
-    if charts_dir is not None:
-        t0 = time.perf_counter()
-        charts = segmentation.save_charts(result, charts_dir)
-        seconds["charts"] = time.perf_counter() - t0
-    log.info("segmented %d customers into %d segments (%s)", result.n_customers, result.chosen_k, result.reason)
-    return SegmentRun(result=result, summary=summarize(result, by_channel, run_id), run_id=run_id,
-                      rows_read=len(frame), rows_written=written, charts=charts, seconds=seconds,
-                      skipped_features=empty)
 
 
 def usable_features(frame: pd.DataFrame, features: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

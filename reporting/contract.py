@@ -1,0 +1,235 @@
+"""The tables mca reads or writes outside dbt, defined once: the raw tables, the load log and the
+segment tables.
+
+Each table is a :class:`TableSpec`: columns with an engine-neutral :class:`ColumnType`, the
+primary key, unique keys and secondary indexes. The warehouse engines (:mod:`reporting.warehouse`)
+turn a spec into their own DDL and column types; `sample-data`, ingest, segmentation and the
+build's pre-check all read the specs from here, so a table has the same shape whoever creates it.
+
+Key and index policy, the same for every creator:
+  - a primary key only where mca itself assigns the key (``campaigns.id``, the load log's
+    ``load_id``) or where the writer guarantees one row per key (``customer_segments``); the
+    customers and orders of an export may repeat ids, which the models resolve;
+  - a secondary index on the column each raw table is looked up or partitioned by (the campaign
+    date, the customer id) and on ``_mca_load_id``, which ``ingest --replace`` deletes by;
+    DuckDB ignores secondary indexes (it hashes joins and scans columns).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+
+class ColumnType(str, enum.Enum):
+    """Engine-neutral column types; each engine renders them (see ``Warehouse.sql_type``)."""
+
+    bigint = "bigint"
+    integer = "integer"
+    money = "money"  # exact decimal(20, 4)
+    float = "float"  # double precision
+    text = "text"  # with Column.length: at most that many characters; without: unbounded
+    date = "date"
+    timestamp = "timestamp"
+    boolean = "boolean"
+
+
+#: Precision and scale of money columns: 16 digits before the point, 4 after.
+MONEY_PRECISION, MONEY_SCALE = 20, 4
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    length: int | None = None
+    nullable: bool = True
+
+    @property
+    def max_abs(self) -> float | None:
+        """The largest magnitude a numeric column stores (exclusive for money)."""
+        if self.type is ColumnType.bigint:
+            return 2.0**63 - 1
+        if self.type is ColumnType.integer:
+            return 2.0**31 - 1
+        if self.type is ColumnType.money:
+            return 10.0 ** (MONEY_PRECISION - MONEY_SCALE)
+        if self.type is ColumnType.float:
+            return 1.7e308
+        return None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = ()
+    description: str = ""
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(self.columns)
+
+    def __getitem__(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def named(self, name: str) -> TableSpec:
+        """The same table under another name (a staging copy, say)."""
+        return replace(self, name=name)
+
+
+@dataclass(frozen=True)
+class RawTable(TableSpec):
+    """A raw table: what the models read (``columns``), plus what ingest needs to know.
+
+    ``assigned``: a column mca fills itself (campaign ids continue from the table's largest id, in
+    file order, so ``id`` keeps giving load order). ``required``: columns a row cannot be stored
+    without. ``optional``: the models build without the table.
+    """
+
+    assigned: str | None = None
+    required: tuple[str, ...] = ()
+    optional: bool = False
+    bookkeeping: tuple[Column, ...] = field(default=())
+
+    def as_created(self) -> TableSpec:
+        """The table as mca creates it: the contract's columns and mca's bookkeeping column."""
+        return TableSpec(
+            name=self.name,
+            columns=self.columns + self.bookkeeping,
+            primary_key=self.primary_key,
+            unique=self.unique,
+            indexes=self.indexes + tuple((c.name,) for c in self.bookkeeping),
+            description=self.description,
+        )
+
+
+#: Column ingest and sample-data add to the raw tables they create: the load that wrote the row
+#: (see the load log); NULL for sample rows.
+LOAD_ID_COLUMN = "_mca_load_id"
+_LOAD_ID = (Column(LOAD_ID_COLUMN, ColumnType.bigint),)
+
+T = ColumnType
+
+CAMPAIGNS = RawTable(
+    name="campaigns",
+    columns=(
+        Column("id", T.bigint, nullable=False),
+        Column("campaign_name", T.text, 255),
+        Column("channel", T.text, 64),
+        Column("cost", T.money),
+        Column("impressions", T.bigint),
+        Column("clicks", T.bigint),
+        Column("conversions", T.bigint),
+        Column("revenue", T.money),
+        Column("date", T.date),
+    ),
+    primary_key=("id",),
+    indexes=(("date",),),
+    description="one row per campaign per day",
+    assigned="id",
+    bookkeeping=_LOAD_ID,
+)
+
+CUSTOMERS = RawTable(
+    name="customers",
+    columns=(
+        Column("customer_id", T.bigint, nullable=False),
+        Column("age", T.integer),
+        Column("sessions", T.integer),
+        Column("avg_session_duration", T.float),
+        Column("pages_per_session", T.float),
+        Column("transactions", T.integer),
+        Column("revenue", T.money),
+        Column("acquisition_channel", T.text, 64),
+        Column("signup_date", T.date),
+    ),
+    indexes=(("customer_id",),),
+    description="one row per customer with behavioural features",
+    required=("customer_id",),
+    bookkeeping=_LOAD_ID,
+)
+
+ORDERS = RawTable(
+    name="orders",
+    columns=(
+        Column("customer_id", T.bigint, nullable=False),
+        Column("order_date", T.date),
+        Column("quantity", T.integer),
+        Column("amount", T.money),
+    ),
+    indexes=(("customer_id",),),
+    description="one row per purchase line",
+    required=("customer_id", "order_date", "amount"),
+    optional=True,
+    bookkeeping=_LOAD_ID,
+)
+
+#: The raw tables, by name: campaigns and customers are what every build reads; orders is
+#: optional (the RFM models build empty without it).
+RAW_TABLES: dict[str, RawTable] = {t.name: t for t in (CAMPAIGNS, CUSTOMERS, ORDERS)}
+
+#: The load log, in the raw schema: one row per file ingest loaded.
+LOAD_LOG = TableSpec(
+    name="_mca_load_log",
+    columns=(
+        Column("load_id", T.bigint, nullable=False),
+        Column("table_name", T.text, 64, nullable=False),
+        Column("file_name", T.text, 255, nullable=False),
+        Column("file_path", T.text, 1024, nullable=False),
+        Column("content_sha256", T.text, 64, nullable=False),
+        Column("file_bytes", T.bigint, nullable=False),
+        Column("mapping_name", T.text, 255, nullable=False),
+        Column("mapping_sha256", T.text, 64, nullable=False),
+        Column("rows_read", T.bigint, nullable=False),
+        Column("rows_loaded", T.bigint, nullable=False),
+        Column("rows_rejected", T.bigint, nullable=False),
+        Column("first_id", T.bigint),
+        Column("last_id", T.bigint),
+        Column("has_load_ids", T.boolean, nullable=False),
+        Column("loaded_at", T.timestamp, nullable=False),
+    ),
+    primary_key=("load_id",),
+    unique=(("table_name", "content_sha256"),),
+    description="one row per loaded file",
+)
+
+#: The latest segmentation's assignments, in the analytics schema (a dbt source).
+CUSTOMER_SEGMENTS = TableSpec(
+    name="customer_segments",
+    columns=(
+        Column("customer_id", T.bigint, nullable=False),
+        Column("segment_id", T.integer, nullable=False),
+        Column("segment_name", T.text, 200, nullable=False),
+        Column("run_id", T.text, 64, nullable=False),
+    ),
+    primary_key=("customer_id",),
+    description="the latest segmentation's customers",
+)
+
+#: One row per segmentation run: k, the reason, profiles and scores, for reports written later.
+SEGMENT_RUNS = TableSpec(
+    name="segment_runs",
+    columns=(
+        Column("run_id", T.text, 64, nullable=False),
+        Column("created_at", T.text, nullable=False),
+        Column("chosen_k", T.integer, nullable=False),
+        Column("was_k_forced", T.integer, nullable=False),
+        Column("n_customers", T.bigint, nullable=False),
+        Column("reason", T.text, nullable=False),
+        Column("features", T.text, nullable=False),
+        Column("profiles_json", T.text, nullable=False),
+        Column("scores_json", T.text, nullable=False),
+    ),
+    primary_key=("run_id",),
+    description="one row per segmentation run",
+)

@@ -1,0 +1,551 @@
+"""What each `mca-report` command does. The CLI only parses, calls one function here and prints.
+
+    sample-data  make_sample_data     generate dirty sample rows, (re)create the raw tables
+    build        build_warehouse      check the raw tables, then `dbt build` (retried when the
+                                      connection drops)
+    segment      segment              K-Means on dim_customer, assignments back to the warehouse
+    report       report_only          reports from the marts as they are
+    run          run_all              build -> quality gate -> segment -> reports -> publish,
+                                      with a run manifest, a lock and alerts
+    docs         generate_docs        the dbt docs site
+    ingest       reporting.ingest.ingest_files
+
+Each stage of `run` is a small function below; outputs are staged and published only when all
+of them are complete (outputs.py), and the run manifest is written in every case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reporting.alerts import send_alert
+from reporting.contract import CAMPAIGNS, CUSTOMERS, RAW_TABLES
+from reporting.dbt_runner import DbtRunSummary, dbt_vars, failure_line, run_dbt
+from reporting.errors import BuildError, ConfigError, DataError, LockedError, McaError, QualityGateError, WarehouseError
+from reporting.manifest import RunManifest, StageRecord, list_outputs
+from reporting.outputs import OutputFolder
+from reporting.powerbi import export_powerbi
+from reporting.report_data import ReportData, SegmentSummary, load_data_quality, load_report_data
+from reporting.sample_data import generate
+from reporting.segment_store import (
+    FEATURE_SETS,
+    ensure_segments_table,
+    load_latest_summary,
+    read_customer_features,
+    read_segment_channels,
+    save_run_summary,
+    summarize,
+    usable_features,
+    write_segments,
+)
+from reporting.settings import Settings
+from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, engine_class, run_lock
+
+if TYPE_CHECKING:
+    from segmentation import SegmentationResult
+
+log = logging.getLogger(__name__)
+
+#: Called as each stage of `run` starts and ends: (stage, "start" | "ok" | "failed", seconds).
+StageCallback = Callable[[str, str, float], None]
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """Sortable, readable and unique: UTC time plus 6 random hex digits."""
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    return moment.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+# ---- sample-data -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class SampleDataResult:
+    loads: list[LoadResult]
+    end_date: dt.date
+    seed: int
+
+
+def make_sample_data(
+    settings: Settings,
+    *,
+    rows: int,
+    customers: int | None = None,
+    seed: int = 42,
+    end_date: dt.date | None = None,
+    force: bool = False,
+) -> SampleDataResult:
+    """Generate dirty sample data and (re)create the raw campaigns and customers tables with it.
+
+    Refuses, before touching anything, when either table exists and was not created by
+    `sample-data` (unless ``force``), so a user's own raw data is never overwritten.
+    """
+    if rows < 0:
+        raise ConfigError("--rows must be 0 or more")
+    n_customers = max(100, rows // 10) if customers is None else customers
+    if n_customers < 0:
+        raise ConfigError("--customers must be 0 or more")
+    end = end_date or dt.date.today()
+    data = generate(rows, n_customers, seed=seed, end_date=end)
+    frames = {CAMPAIGNS.name: data.campaigns, CUSTOMERS.name: data.customers}
+    schema = settings.raw_schema
+    loads = []
+    with Warehouse(settings) as wh:
+        for table in frames:
+            wh.check_replaceable(schema, table, force=force, owner="sample-data")
+        for table, frame in frames.items():
+            loaded = wh.replace_table(schema, RAW_TABLES[table].as_created(), frame,
+                                      comment=f"{MCA_TABLE_MARKER} sample-data")
+            log.info("loaded %d rows into %s.%s", loaded, schema, table)
+            loads.append(LoadResult(table=table, rows=loaded))
+    return SampleDataResult(loads=loads, end_date=end, seed=seed)
+
+
+# ---- build -----------------------------------------------------------------------------------
+
+
+def prepare_build(settings: Settings) -> None:
+    """What a build needs before dbt runs. Fails with one line naming the table or column when
+    the raw contract is not met; creates the (empty) segments table the segment views read."""
+    with Warehouse(settings) as wh:
+        for table in (CAMPAIGNS, CUSTOMERS):
+            present = {c.lower() for c in wh.columns_of(settings.raw_schema, table.name)}
+            if not present:
+                raise WarehouseError(
+                    f"raw table {settings.raw_schema}.{table.name} not found on {settings.describe()}; "
+                    "load data first (e.g. `mca-report sample-data`)"
+                )
+            missing = [c for c in table.column_names if c not in present]
+            if missing:
+                raise WarehouseError(
+                    f"raw table {settings.raw_schema}.{table.name} lacks required column(s): "
+                    + ", ".join(missing)
+                )
+        ensure_segments_table(wh)
+
+
+def build_warehouse(
+    settings: Settings,
+    *,
+    as_of: dt.date | None = None,
+    select: str | None = None,
+    full_refresh: bool = False,
+    quiet: bool = False,
+    on_node: Callable[[str, str], None] | None = None,
+    retry_wait_seconds: float = 2.0,
+) -> DbtRunSummary:
+    """Check the raw contract, then `dbt build` (seeds, models, tests) on the target.
+
+    dbt-mysql does not retry lost connections itself, so a build that fails with a connection
+    error is run again (it is idempotent: every model is rebuilt), up to
+    ``settings.connect_tries`` times with exponential backoff. Model and test failures are not
+    retried.
+    """
+    from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
+
+    prepare_build(settings)
+    engine = engine_class(settings.target)
+
+    def transient(summary: DbtRunSummary) -> bool:
+        messages = [summary.error or ""] + [n.message for n in summary.failures()]
+        return any(engine.is_transient(m) for m in messages)
+
+    args: list[str] = []
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.connect_tries),
+        wait=wait_exponential(multiplier=retry_wait_seconds, max=60),
+        retry=retry_if_result(lambda s: (not s.success) and transient(s)),
+        retry_error_callback=lambda state: state.outcome.result(),
+        before_sleep=lambda state: log.warning(
+            "dbt build lost the connection to %s (try %d of %d), retrying",
+            settings.describe(), state.attempt_number, settings.connect_tries),
+    )
+    summary: DbtRunSummary = retrying(
+        run_dbt, settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet,
+        on_node=on_node, raise_on_failure=False,
+    )
+    if not summary.success:
+        raise BuildError(failure_line(summary))
+    return summary
+
+
+def generate_docs(settings: Settings, *, as_of: dt.date | None = None, quiet: bool = False) -> DbtRunSummary:
+    return run_dbt(settings, "docs generate", vars=dbt_vars(as_of), quiet=quiet)
+
+
+# ---- segment ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SegmentRun:
+    """Outcome of :func:`run_segmentation`."""
+
+    result: SegmentationResult
+    summary: SegmentSummary
+    run_id: str
+    rows_read: int
+    rows_written: int
+    charts: dict[str, Path] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    skipped_features: tuple[str, ...] = ()
+
+
+def run_segmentation(
+    wh: Warehouse,
+    *,
+    run_id: str,
+    k: int | None = None,
+    k_range: tuple[int, int] = (2, 10),
+    feature_set: str = "behavioural",
+    random_state: int = 42,
+    charts_dir: Path | None = None,
+    write_back: bool = True,
+) -> SegmentRun:
+    """Read features, segment, write customer_segments back, draw the charts."""
+    import segmentation
+    from segmentation import SegmentationError
+
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    frame = read_customer_features(wh, feature_set)
+    seconds["read"] = time.perf_counter() - t0
+    features, empty = usable_features(frame, FEATURE_SETS[feature_set][1])
+    if empty:
+        log.warning("features with no values are left out of segmentation: %s", ", ".join(empty))
+    t0 = time.perf_counter()
+    try:
+        result = segmentation.segment_customers(frame, features, k=k, k_range=k_range, random_state=random_state)
+    except SegmentationError as exc:
+        raise DataError(f"segmentation: {exc}") from None
+    seconds["segment"] = time.perf_counter() - t0
+    written = 0
+    if write_back:
+        t0 = time.perf_counter()
+        save_run_summary(wh, summarize(result, run_id=run_id))
+        written = write_segments(wh, result, run_id)
+        seconds["write"] = time.perf_counter() - t0
+    by_channel = read_segment_channels(wh) if write_back else None
+    charts: dict[str, Path] = {}
+    if charts_dir is not None:
+        t0 = time.perf_counter()
+        charts = segmentation.save_charts(result, charts_dir)
+        seconds["charts"] = time.perf_counter() - t0
+    log.info("segmented %d customers into %d segments (%s)", result.n_customers, result.chosen_k, result.reason)
+    return SegmentRun(result=result, summary=summarize(result, by_channel, run_id), run_id=run_id,
+                      rows_read=len(frame), rows_written=written, charts=charts, seconds=seconds,
+                      skipped_features=empty)
+
+
+def segment(
+    settings: Settings,
+    *,
+    out_dir: Path,
+    k: int | None = None,
+    k_range: tuple[int, int] = (2, 10),
+    feature_set: str = "behavioural",
+    run_id: str | None = None,
+) -> SegmentRun:
+    """Segment the customers of dim_customer, write customer_segments, draw the charts."""
+    if k is not None and k < 1:
+        raise ConfigError("--k must be 1 or more")
+    if k_range[0] < 2 or k_range[0] > k_range[1]:
+        raise ConfigError(f"--k-min/--k-max must satisfy 2 <= min <= max, got {k_range[0]}..{k_range[1]}")
+    with Warehouse(settings) as wh:
+        return run_segmentation(
+            wh, run_id=run_id or new_run_id(), k=k, k_range=k_range, feature_set=feature_set,
+            charts_dir=out_dir / "visualizations",
+        )
+
+
+# ---- reports ---------------------------------------------------------------------------------
+
+
+class ReportFormat(str, enum.Enum):
+    pdf = "pdf"
+    html = "html"
+    powerbi = "powerbi"
+    all = "all"
+
+
+def expand_formats(formats: Iterable[ReportFormat]) -> tuple[ReportFormat, ...]:
+    chosen = set(formats)
+    if ReportFormat.all in chosen or not chosen:
+        return (ReportFormat.pdf, ReportFormat.html, ReportFormat.powerbi)
+    return tuple(f for f in (ReportFormat.pdf, ReportFormat.html, ReportFormat.powerbi) if f in chosen)
+
+
+def write_reports(
+    wh: Warehouse,
+    staging: Path,
+    *,
+    formats: tuple[ReportFormat, ...],
+    run_id: str,
+    as_of: dt.date,
+    currency: str,
+    segments: SegmentSummary | None,
+    timings: dict[str, float] | None = None,
+) -> tuple[ReportData, list[Path]]:
+    """Render the chosen formats into ``staging``; returns the data shown and the files made.
+    ``timings``, when given, receives the seconds each part took (read, charts, pdf, ...)."""
+    from reporting.reports import render_charts, write_html, write_pdf
+    from segmentation import save_charts
+
+    spent = timings if timings is not None else {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        spent[name] = round(now - clock, 3)
+        clock = now
+
+    data = load_report_data(wh, run_id=run_id, as_of=as_of, currency=currency, segments=segments)
+    lap("read")
+    written: list[Path] = []
+    charts_dir = staging / "visualizations"
+    charts = render_charts(data, charts_dir)
+    segment_charts = save_charts(segments, charts_dir) if segments is not None else {}
+    written.append(charts_dir)
+    lap("charts")
+    if ReportFormat.pdf in formats:
+        written.append(write_pdf(data, charts, staging / "executive_summary.pdf", segment_charts=segment_charts))
+        lap("pdf")
+    if ReportFormat.html in formats:
+        written.append(write_html(data, charts, staging / "executive_summary.html", segment_charts=segment_charts))
+        lap("html")
+    if ReportFormat.powerbi in formats:
+        export = export_powerbi(wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at)
+        written.append(export.folder)
+        lap("powerbi")
+    return data, written
+
+
+@dataclass
+class RunOutcome:
+    manifest: RunManifest
+    manifest_path: Path
+    published: list[Path] = field(default_factory=list)
+
+
+def _start(settings: Settings, out: Path, as_of: dt.date | None,
+           force: bool) -> tuple[str, dt.date, RunManifest, OutputFolder]:
+    """A new run: its id, reference date, manifest and output folder."""
+    run_id = new_run_id()
+    as_of_date = as_of or dt.date.today()
+    manifest = RunManifest(run_id=run_id, target=settings.describe(), as_of=as_of_date.isoformat(),
+                           started_at=dt.datetime.now(dt.timezone.utc).isoformat())
+    return run_id, as_of_date, manifest, OutputFolder(out, run_id, force=force)
+
+
+def report_only(
+    settings: Settings,
+    *,
+    out: Path,
+    formats: tuple[ReportFormat, ...],
+    as_of: dt.date | None = None,
+    currency: str = "Rs.",
+    force: bool = False,
+) -> RunOutcome:
+    """Write reports from the marts as they are (no build, no segmentation)."""
+    run_id, as_of_date, manifest, folder = _start(settings, out, as_of, force)
+    staging = folder.prepare()
+    try:
+        with Warehouse(settings) as wh, manifest.stage("reports") as rep:
+            segments = load_latest_summary(wh)
+            data, written = write_reports(wh, staging, formats=formats, run_id=run_id, as_of=as_of_date,
+                                          currency=currency, segments=segments)
+            manifest.data_quality = data.data_quality
+            rep.rows_in = int(data.data_quality.get("rows_kept") or 0)
+        with manifest.stage("publish"):
+            published = folder.publish()
+            manifest.outputs = list_outputs(out, published)
+        manifest.finish("success")
+    except Exception as exc:
+        folder.discard()
+        manifest.finish("failed", str(exc))
+        manifest.write(out / "runs")
+        raise
+    path = manifest.write(out / "runs")
+    return RunOutcome(manifest=manifest, manifest_path=path, published=published)
+
+
+# ---- run: the whole job ----------------------------------------------------------------------
+
+
+@dataclass
+class RunOptions:
+    """What `mca-report run` was asked to do (see the CLI's help for each)."""
+
+    out: Path
+    as_of: dt.date | None = None
+    currency: str = "Rs."
+    k: int | None = None
+    skip_segments: bool = False
+    force: bool = False
+    quiet_dbt: bool = True
+    max_quarantine_pct: float = 5.0
+    alert_webhook: str | None = None
+    wait_seconds: float = 0.0
+
+
+def run_all(
+    settings: Settings,
+    *,
+    out: Path,
+    as_of: dt.date | None = None,
+    currency: str = "Rs.",
+    k: int | None = None,
+    skip_segments: bool = False,
+    force: bool = False,
+    on_stage: StageCallback | None = None,
+    quiet_dbt: bool = True,
+    max_quarantine_pct: float = 5.0,
+    alert_webhook: str | None = None,
+    wait_seconds: float = 0.0,
+) -> RunOutcome:
+    """dbt build, quality gate, segmentation, every report; publish them together; write the
+    manifest. One run at a time per warehouse; failures and gate breaches raise an alert."""
+    opts = RunOptions(out=out, as_of=as_of, currency=currency, k=k, skip_segments=skip_segments,
+                      force=force, quiet_dbt=quiet_dbt, max_quarantine_pct=max_quarantine_pct,
+                      alert_webhook=alert_webhook, wait_seconds=wait_seconds)
+    try:
+        with run_lock(settings, wait_seconds=opts.wait_seconds):
+            return _Run(settings, opts, on_stage).execute()
+    except McaError as exc:
+        if not getattr(exc, "alerted", False):  # failed before the run started: lock or connection
+            status = "locked" if isinstance(exc, LockedError) else "failed"
+            send_alert(opts.alert_webhook, f"mca run on {settings.describe()} did not start: {exc}",
+                       {"status": status, "target": settings.describe(), "error": str(exc)})
+        raise
+
+
+class _Run:
+    """One `mca-report run`: its stages, each a method, sharing the manifest and staging folder."""
+
+    def __init__(self, settings: Settings, opts: RunOptions, on_stage: StageCallback | None) -> None:
+        self.settings = settings
+        self.opts = opts
+        self.on_stage = on_stage
+        self.run_id, self.as_of, self.manifest, self.folder = _start(settings, opts.out, opts.as_of, opts.force)
+        self.dq: dict[str, Any] = {}
+
+    def _notify(self, name: str, status: str, seconds: float = 0.0) -> None:
+        if self.on_stage is not None:
+            self.on_stage(name, status, seconds)
+
+    def execute(self) -> RunOutcome:
+        staging = self.folder.prepare()
+        published: list[Path] = []
+        try:
+            self.build()
+            with Warehouse(self.settings) as wh:
+                self.quality_gate(wh)
+                segments = self.segment(wh)
+                self.reports(wh, staging, segments)
+            published = self.publish()
+            self.manifest.finish("success")
+        except Exception as exc:
+            self.fail(exc)
+        path = self.manifest.write(self.opts.out / "runs")
+        return RunOutcome(manifest=self.manifest, manifest_path=path, published=published)
+
+    def build(self) -> None:
+        with self.manifest.stage("build") as st:
+            self._notify("build", "start")
+            summary = build_warehouse(self.settings, as_of=self.as_of, quiet=self.opts.quiet_dbt)
+            self.manifest.dbt = summary.to_dict()
+        self._notify("build", "ok", st.seconds)
+        self.build_record = st
+
+    def quality_gate(self, wh: Warehouse) -> None:
+        dq = self.dq = load_data_quality(wh)
+        self.manifest.data_quality = dq
+        self.build_record.rows_in, self.build_record.rows_out = dq.get("rows_read"), dq.get("rows_kept")
+        limit = self.opts.max_quarantine_pct
+        with self.manifest.stage("quality") as gate:
+            gate.rows_in, gate.rows_out = dq.get("rows_read"), dq.get("rows_kept")
+            share = float(dq.get("quarantined_pct") or 0.0)
+            gate.detail = {"quarantined_pct": share, "max_quarantine_pct": limit,
+                           "quarantined_by_reason": {k: v for k, v in dq.items()
+                                                     if k.startswith("quarantined_") and k != "quarantined_pct" and v}}
+            if share > limit:
+                raise QualityGateError(
+                    f"{share:.2f}% of campaign rows were quarantined, above the limit of "
+                    f"{limit:g}% (see dq_quarantined_campaigns)"
+                )
+        self._notify("quality", "ok", gate.seconds)
+
+    def segment(self, wh: Warehouse) -> SegmentSummary | None:
+        if self.opts.skip_segments:
+            self.manifest.stages.append(StageRecord(name="segment", status="skipped"))
+            return None
+        with self.manifest.stage("segment") as seg:
+            self._notify("segment", "start")
+            run = run_segmentation(wh, run_id=self.run_id, k=self.opts.k)
+            seg.rows_in, seg.rows_out = run.rows_read, run.rows_written
+            seg.detail = {"chosen_k": run.result.chosen_k, "seconds": run.seconds,
+                          "skipped_features": list(run.skipped_features)}
+            self.manifest.segmentation = {
+                "chosen_k": run.result.chosen_k, "reason": run.result.reason,
+                "was_k_forced": run.result.was_k_forced, "features": list(run.result.features),
+                "customers": run.result.n_customers,
+                "sizes": {str(r.segment_name): int(r.size) for r in run.result.profiles.itertuples()},
+            }
+        self._notify("segment", "ok", seg.seconds)
+        return run.summary
+
+    def reports(self, wh: Warehouse, staging: Path, segments: SegmentSummary | None) -> None:
+        with self.manifest.stage("reports") as rep:
+            self._notify("reports", "start")
+            parts: dict[str, float] = {}
+            _, written = write_reports(wh, staging, formats=expand_formats([ReportFormat.all]),
+                                       run_id=self.run_id, as_of=self.as_of, currency=self.opts.currency,
+                                       segments=segments, timings=parts)
+            rep.rows_in = int(self.dq.get("rows_kept") or 0)
+            rep.detail = {"files": len(list_outputs(staging, written)), "seconds": parts}
+        self._notify("reports", "ok", rep.seconds)
+
+    def publish(self) -> list[Path]:
+        with self.manifest.stage("publish") as pub:
+            published = self.folder.publish()
+            self.manifest.outputs = list_outputs(self.opts.out, published)
+            pub.rows_out = len(self.manifest.outputs)
+        self._notify("publish", "ok", pub.seconds)
+        return published
+
+    def fail(self, exc: Exception) -> None:
+        """Discard the staged outputs, write the failed manifest, alert, and re-raise."""
+        self.folder.discard()
+        message = str(exc) if isinstance(exc, McaError) else f"{type(exc).__name__}: {exc}"
+        stage = self.manifest.stages[-1].name if self.manifest.stages else "start"
+        self.manifest.finish("failed", message)
+        self._notify(stage, "failed")
+        path = self.manifest.write(self.opts.out / "runs")
+        send_alert(self.opts.alert_webhook,
+                   f"mca run {self.run_id} on {self.settings.describe()} failed at {stage}: {message}",
+                   {"run_id": self.run_id, "status": "failed", "stage": stage, "target": self.settings.describe(),
+                    "error": message, "manifest": str(path)})
+        if isinstance(exc, McaError):
+            wrapped = type(exc)(f"{exc} (run {self.run_id}; manifest {path})")
+            wrapped.alerted = True  # type: ignore[attr-defined]
+            raise wrapped from exc
+        exc.alerted = True  # type: ignore[attr-defined]
+        raise exc

@@ -1,0 +1,390 @@
+"""What every warehouse engine offers, and the parts they share.
+
+:class:`Warehouse` is the one seam between the Python code and a database. An engine module
+(:mod:`.duckdb`, :mod:`.mysql`) subclasses it and implements the abstract methods: opening a
+connection, running statements, its column types and DDL, bulk loading a DataFrame, swapping a
+table in, the run lock and what counts as a transient error. Everything else here is written
+once on top of those. ``Warehouse(settings)`` returns the engine's subclass for
+``settings.target`` (see :func:`reporting.warehouse.engine_class`).
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from reporting.contract import Column, TableSpec
+from reporting.errors import RefusedError, WarehouseError
+from reporting.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Table comment that marks a table as created by mca (and so safe for mca to replace).
+MCA_TABLE_MARKER = "created by mca"
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_ident(name: str) -> str:
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class CsvOutput:
+    """One CSV file of an export: the file, its columns in order, and each column's kind
+    (``int64``, ``double``, ``decimal``, ``boolean``, ``date`` or ``string``)."""
+
+    path: Path
+    columns: list[str]
+    kinds: dict[str, str]
+
+    def kind(self, column: str) -> str:
+        return self.kinds.get(column, "string")
+
+
+#: How every CSV export is written: UTF-8, comma, double quotes, ISO dates, header row.
+CSV_OPTIONS = "format csv, delimiter ',', quote '\"', escape '\"', dateformat '%Y-%m-%d'"
+#: DuckDB's type for each export kind (DuckDB formats the CSV files on every engine).
+CSV_CASTS = {"int64": "bigint", "double": "double", "decimal": "decimal(20, 4)", "boolean": "boolean",
+             "date": "date", "string": "varchar"}
+
+
+def csv_select(relation: str, output: CsvOutput) -> str:
+    """The DuckDB select that writes ``output``'s columns from ``relation`` with their casts."""
+    casts = ", ".join(f'cast("{c}" as {CSV_CASTS[output.kind(c)]}) as "{c}"' for c in output.columns)
+    return f"select {casts} from {relation}"
+
+
+class Warehouse(abc.ABC):
+    """A connection to the target's raw and analytics schemas. Use as a context manager."""
+
+    #: The engine family's name, for messages ("duckdb", "mysql").
+    engine: ClassVar[str] = ""
+    #: The driver's parameter marker.
+    placeholder: ClassVar[str] = "?"
+    #: The identifier quote character.
+    quote_char: ClassVar[str] = '"'
+    #: What to append to a SELECT that reads rows it will update in the same transaction.
+    for_update: ClassVar[str] = ""
+
+    def __new__(cls, settings: Settings, **kwargs: Any) -> Warehouse:
+        if cls is Warehouse:
+            from reporting.warehouse import engine_class
+
+            cls = engine_class(settings.target)
+        return super().__new__(cls)
+
+    def __init__(self, settings: Settings, *, retry_wait_seconds: float = 1.0) -> None:
+        self.settings = settings
+        self._retry_wait = retry_wait_seconds
+        self._conn: Any = None
+
+    # ---- connection ----------------------------------------------------------------------
+
+    def __enter__(self) -> Warehouse:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        if self._conn is None:
+            self._conn = self._open()
+
+    @abc.abstractmethod
+    def _open(self) -> Any:
+        """A new connection (autocommit), or a WarehouseError with one line."""
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    @property
+    def connection(self) -> Any:
+        self.connect()
+        return self._conn
+
+    # ---- naming --------------------------------------------------------------------------
+
+    def quote(self, name: str) -> str:
+        check_ident(name)
+        return f"{self.quote_char}{name}{self.quote_char}"
+
+    def relation(self, schema: str, name: str) -> str:
+        return f"{self.quote(schema)}.{self.quote(name)}"
+
+    def mart(self, name: str) -> str:
+        return self.relation(self.settings.schema, name)
+
+    def raw(self, name: str) -> str:
+        return self.relation(self.settings.raw_schema, name)
+
+    def markers(self, n: int) -> str:
+        """``n`` parameter markers, comma-separated."""
+        return ", ".join([self.placeholder] * n)
+
+    # ---- statements ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return its rows as a DataFrame (column names as selected)."""
+
+    @abc.abstractmethod
+    def iter_query(self, sql: str, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """Run a query and yield its rows in DataFrames of at most ``chunk_rows`` rows, so a
+        large mart is read with flat memory."""
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        frame = self.query(sql, params)
+        return None if frame.empty else frame.iat[0, 0]
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Statements inside run in one transaction: committed at the end, rolled back when
+        the block raises."""
+
+    def read_mart(
+        self, name: str, columns: Sequence[str], *, order_by: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Read explicit columns of a mart in the analytics schema."""
+        if not columns:
+            raise ValueError("read_mart needs an explicit column list")
+        if not self.table_exists(self.settings.schema, name):
+            raise WarehouseError(
+                f"{self.settings.schema}.{name} does not exist on {self.settings.describe()}; "
+                "run `mca-report build` first"
+            )
+        cols = ", ".join(self.quote(c) for c in columns)
+        sql = f"select {cols} from {self.mart(name)}"
+        if order_by:
+            sql += " order by " + ", ".join(self.quote(c) for c in order_by)
+        return self.query(sql)
+
+    # ---- catalogue -----------------------------------------------------------------------
+
+    def table_exists(self, schema: str, name: str) -> bool:
+        return self.table_comment(schema, name) is not None
+
+    @abc.abstractmethod
+    def table_comment(self, schema: str, name: str) -> str | None:
+        """The table's (or view's) comment, '' when it has none, None when it does not exist."""
+
+    def columns_of(self, schema: str, name: str) -> list[str]:
+        p = self.placeholder
+        frame = self.query(
+            "select column_name from information_schema.columns "
+            f"where table_schema = {p} and table_name = {p} order by ordinal_position",
+            [schema, name],
+        )
+        return [str(c) for c in frame.iloc[:, 0]] if not frame.empty else []
+
+    @abc.abstractmethod
+    def ensure_schema(self, schema: str) -> None: ...
+
+    @abc.abstractmethod
+    def drop_schema(self, schema: str) -> None:
+        """Drop a schema and everything in it (for the benchmarks' and tests' own schemas)."""
+
+    # ---- DDL -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def sql_type(self, column: Column) -> str:
+        """The engine's type for ``column``, without nullability."""
+
+    def column_ddl(self, column: Column) -> str:
+        return f"{self.quote(column.name)} {self.sql_type(column)}{'' if column.nullable else ' not null'}"
+
+    @abc.abstractmethod
+    def create_table(self, schema: str, spec: TableSpec, *, comment: str) -> None:
+        """Create ``schema.<spec.name>`` with the spec's columns, keys and indexes, marked with
+        ``comment`` (which should start with :data:`MCA_TABLE_MARKER`)."""
+
+    def add_column(self, schema: str, table: str, column: Column) -> None:
+        self.execute(f"alter table {self.relation(schema, table)} add column {self.column_ddl(column)}")
+
+    def drop_table(self, schema: str, table: str) -> None:
+        self.execute(f"drop table if exists {self.relation(schema, table)}")
+
+    # ---- data ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def insert_frame(self, schema: str, spec: TableSpec, frame: pd.DataFrame) -> int:
+        """Append ``frame``'s rows (its columns are spec columns, by name) to the existing
+        table ``schema.<spec.name>``, in the caller's transaction if one is open. Fails, and
+        inserts nothing, when a value does not fit; returns the number of rows inserted."""
+
+    def require_transactional(self, schema: str, table: str) -> None:
+        """Refuse tables whose engine cannot roll a failed load back (see the MySQL engine)."""
+
+    @abc.abstractmethod
+    def _swap_in(self, schema: str, staging: str, name: str) -> None:
+        """Replace ``schema.name`` (if it exists) with ``schema.staging`` in one step."""
+
+    def check_replaceable(self, schema: str, name: str, *, force: bool, owner: str | None = None) -> None:
+        """Refuse to replace a table that mca did not create, unless forced.
+
+        With ``owner`` (e.g. "sample-data"), only tables that part of mca created may be
+        replaced: `sample-data` must not drop rows that `ingest` loaded from a user's files.
+        """
+        comment = self.table_comment(schema, name)
+        if comment is None or force:
+            return
+        mine = comment.startswith(MCA_TABLE_MARKER) and (
+            owner is None or comment.startswith(f"{MCA_TABLE_MARKER} {owner}")
+        )
+        if mine:
+            return
+        made_by = comment if comment.startswith(MCA_TABLE_MARKER) else "not created by mca"
+        raise RefusedError(
+            f"{schema}.{name} exists ({made_by}); refusing to replace it "
+            "(pass --force to replace it anyway)"
+        )
+
+    def replace_table(self, schema: str, spec: TableSpec, frame: pd.DataFrame, *, comment: str) -> int:
+        """Create or atomically replace ``schema.<spec.name>`` with ``frame``'s rows (columns
+        the frame lacks are NULL; they must be nullable).
+
+        The new table is loaded under a temporary name and swapped in, so readers see the old
+        rows or the new ones, never a half-loaded table. Returns the number of rows loaded.
+        """
+        check_ident(schema)
+        missing = [c.name for c in spec.columns if c.name not in frame.columns and not c.nullable]
+        if missing:
+            raise ValueError(f"frame lacks columns {missing}")
+        present = [c for c in spec.column_names if c in frame.columns]
+        self.ensure_schema(schema)
+        staging = spec.named(f"{spec.name}__mca_new")
+        self.drop_table(schema, staging.name)
+        self.create_table(schema, staging, comment=comment)
+        try:
+            loaded = self.insert_frame(schema, staging, frame[present])
+            if loaded != len(frame):
+                raise WarehouseError(f"loading {schema}.{spec.name}: {len(frame)} rows sent but {loaded} arrived")
+        except BaseException:
+            # leave nothing half-made behind; the table being replaced was never touched
+            try:
+                self.drop_table(schema, staging.name)
+            except Exception:  # the connection itself may be what failed
+                log.warning("could not drop %s.%s after a failed load", schema, staging.name)
+            raise
+        self._swap_in(schema, staging.name, spec.name)
+        return loaded
+
+    # ---- exports -------------------------------------------------------------------------
+
+    def export_csv(self, sql: str, outputs: Sequence[CsvOutput], *, chunk_rows: int = 25_000) -> list[int]:
+        """Write one query's rows into several CSV files (each with its own columns, see
+        :data:`CSV_OPTIONS`), reading the rows once; returns each file's row count.
+
+        This default streams the rows in chunks (flat memory) and lets an in-memory DuckDB
+        format each chunk: ISO dates, true/false, plain decimals, NULL as an empty field, and
+        several times faster than pandas' ``to_csv``.
+        """
+        import tempfile
+
+        import duckdb
+
+        kinds: dict[str, str] = {}
+        for out in outputs:
+            kinds.update({c: out.kind(c) for c in out.columns})
+        rows = 0
+        with tempfile.TemporaryDirectory(prefix="mca-csv-") as tmp, duckdb.connect() as con:
+            handles = [out.path.open("wb") for out in outputs]
+            try:
+                for fh, out in zip(handles, outputs):
+                    fh.write((",".join(out.columns) + "\n").encode("utf-8"))
+                part = Path(tmp) / "part.csv"
+                for chunk in self.iter_query(sql, chunk_rows=chunk_rows):
+                    frame = chunk[list(kinds)].copy()
+                    for col, kind in kinds.items():
+                        if kind in {"decimal", "double", "int64", "boolean"}:
+                            frame[col] = pd.to_numeric(frame[col], errors="coerce")
+                        elif kind == "date":
+                            frame[col] = pd.to_datetime(frame[col])
+                        else:
+                            frame[col] = frame[col].astype("string")
+                    con.register("chunk", frame)
+                    for fh, out in zip(handles, outputs):
+                        con.execute(f"copy ({csv_select('chunk', out)}) to '{part}' ({CSV_OPTIONS}, header false)")
+                        fh.write(part.read_bytes())
+                    con.unregister("chunk")
+                    rows += len(chunk)
+            finally:
+                for fh in handles:
+                    fh.close()
+        return [rows] * len(outputs)
+
+    # ---- runs ----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def run_lock(self, wait_seconds: float = 0.0) -> AbstractContextManager[None]:
+        """Hold this warehouse's run lock for the block (one run at a time per warehouse), or
+        raise LockedError after ``wait_seconds``."""
+
+    #: Text in a driver's or dbt's error message that marks a passing connection fault.
+    transient_markers: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def is_transient(cls, error: BaseException | str | None) -> bool:
+        """Whether an error (or its text) is a passing fault worth another try: the server
+        restarting, a dropped connection, a deadlock. Follows the error's causes."""
+        seen: set[int] = set()
+        while isinstance(error, BaseException) and id(error) not in seen:
+            seen.add(id(error))
+            if cls._is_transient_error(error):
+                return True
+            error = error.__cause__ or error.__context__
+        if isinstance(error, str):
+            return any(marker in error for marker in cls.transient_markers)
+        return False
+
+    @classmethod
+    def _is_transient_error(cls, error: BaseException) -> bool:
+        return any(marker in str(error) for marker in cls.transient_markers)
+
+
+def cursor_frames(cursor: Any, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """A DB-API cursor's remaining rows as DataFrames of at most ``chunk_rows`` rows."""
+    columns = [d[0] for d in cursor.description]
+    while True:
+        rows = cursor.fetchmany(chunk_rows)
+        if not rows:
+            return
+        yield pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def short_error(exc: BaseException | None) -> str:
+    """One line from a driver error, without the driver's tuple formatting."""
+    if exc is None:
+        return "unknown error"
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[1], str):
+        return f"{args[1]} (error {args[0]})"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@contextmanager
+def open_warehouse(settings: Settings) -> Iterator[Warehouse]:
+    wh = Warehouse(settings)
+    try:
+        wh.connect()
+        yield wh
+    finally:
+        wh.close()

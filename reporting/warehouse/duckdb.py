@@ -1,0 +1,159 @@
+"""The embedded engine: one DuckDB file, no server."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+
+from reporting.contract import MONEY_PRECISION, MONEY_SCALE, Column, ColumnType, TableSpec
+from reporting.errors import LockedError, WarehouseError
+from reporting.warehouse.base import CSV_OPTIONS, CsvOutput, Warehouse, csv_select, cursor_frames
+
+log = logging.getLogger(__name__)
+
+_TYPES = {
+    ColumnType.bigint: "bigint",
+    ColumnType.integer: "integer",
+    ColumnType.money: f"decimal({MONEY_PRECISION}, {MONEY_SCALE})",
+    ColumnType.float: "double",
+    ColumnType.text: "varchar",
+    ColumnType.date: "date",
+    ColumnType.timestamp: "timestamp",
+    ColumnType.boolean: "boolean",
+}
+_frame_names = itertools.count(1)
+
+
+class DuckDBWarehouse(Warehouse):
+    engine = "duckdb"
+    placeholder = "?"
+    quote_char = '"'
+    for_update = ""
+
+    def _open(self) -> Any:
+        import duckdb
+
+        path = self.settings.duckdb_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return duckdb.connect(str(path))
+        except (OSError, duckdb.Error) as exc:
+            raise WarehouseError(f"cannot open {self.settings.describe()}: {exc}") from None
+
+    # ---- statements ----------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self.connection.execute(sql, params or [])
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        return self.connection.execute(sql, params or []).df()
+
+    def iter_query(self, sql: str, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        yield from cursor_frames(self.connection.execute(sql), chunk_rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        con = self.connection
+        con.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            con.execute("rollback")
+            raise
+        con.execute("commit")
+
+    # ---- catalogue -----------------------------------------------------------------------
+
+    def table_comment(self, schema: str, name: str) -> str | None:
+        frame = self.query(
+            "select coalesce(comment, '') as c from duckdb_tables() "
+            "where schema_name = ? and table_name = ? "
+            "union all select coalesce(comment, '') from duckdb_views() "
+            "where schema_name = ? and view_name = ?",
+            [schema, name, schema, name],
+        )
+        return None if frame.empty else str(frame.iat[0, 0])
+
+    def ensure_schema(self, schema: str) -> None:
+        self.execute(f"create schema if not exists {self.quote(schema)}")
+
+    def drop_schema(self, schema: str) -> None:
+        self.execute(f"drop schema if exists {self.quote(schema)} cascade")
+
+    # ---- DDL -----------------------------------------------------------------------------
+
+    def sql_type(self, column: Column) -> str:
+        return _TYPES[column.type]
+
+    def create_table(self, schema: str, spec: TableSpec, *, comment: str) -> None:
+        # secondary indexes are for MySQL's optimiser; DuckDB hashes joins and scans columns,
+        # and its ART indexes would only slow loading down
+        parts = [self.column_ddl(c) for c in spec.columns]
+        if spec.primary_key:
+            parts.append(f"primary key ({', '.join(self.quote(c) for c in spec.primary_key)})")
+        parts += [f"unique ({', '.join(self.quote(c) for c in key)})" for key in spec.unique]
+        relation = self.relation(schema, spec.name)
+        with self.transaction():
+            self.execute(f"create table {relation} ({', '.join(parts)})")
+            self.execute(f"comment on table {relation} is '{comment.replace(chr(39), chr(39) * 2)}'")
+
+    # ---- data ----------------------------------------------------------------------------
+
+    def insert_frame(self, schema: str, spec: TableSpec, frame: pd.DataFrame) -> int:
+        """INSERT ... SELECT from the DataFrame, which DuckDB reads in place."""
+        con = self.connection
+        name = f"mca_frame_{next(_frame_names)}"
+        columns = list(frame.columns)
+        selected = ", ".join(f"cast({self.quote(c)} as {self.sql_type(spec[c])})" for c in columns)
+        con.register(name, frame)
+        try:
+            counted = self.query(
+                f"insert into {self.relation(schema, spec.name)} ({', '.join(self.quote(c) for c in columns)}) "
+                f"select {selected} from {name}"
+            )
+        finally:
+            con.unregister(name)
+        return int(counted.iat[0, 0]) if not counted.empty else 0
+
+    def _swap_in(self, schema: str, staging: str, name: str) -> None:
+        with self.transaction():
+            self.execute(f"drop table if exists {self.relation(schema, name)}")
+            self.execute(f"alter table {self.relation(schema, staging)} rename to {self.quote(name)}")
+
+    def export_csv(self, sql: str, outputs: Sequence[CsvOutput], *, chunk_rows: int = 25_000) -> list[int]:
+        """DuckDB writes each file itself with COPY: no rows pass through Python."""
+        counts = []
+        for out in outputs:
+            target = str(out.path).replace("'", "''")
+            row = self.connection.execute(
+                f"copy ({csv_select(f'({sql}) as q', out)}) to '{target}' ({CSV_OPTIONS}, header true)"
+            ).fetchone()
+            counts.append(int(row[0]) if row else 0)
+        return counts
+
+    # ---- runs ----------------------------------------------------------------------------
+
+    @contextmanager
+    def run_lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+        """A lock file beside the database file."""
+        from filelock import FileLock, Timeout
+
+        db = self.settings.duckdb_path
+        path = db.with_name(db.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path))
+        try:
+            lock.acquire(timeout=wait_seconds)
+        except Timeout:
+            raise LockedError(
+                f"another mca run is using {db} (lock {path}); wait for it or pass --wait SECONDS"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
