@@ -32,7 +32,7 @@ from reportlab.platypus import (
 )
 
 from reporting.report_data import ReportData
-from reporting.reports.charts import CHART_CAPTIONS, SEGMENT_CHART_CAPTIONS
+from reporting.reports.charts import REPORT, SEGMENT, chart_spec
 from reporting.reports.content import Column, Item, ReportContent, build_content
 from reporting.reports.content import Table as ContentTable
 from reporting.reports.fonts import PdfFonts, pdf_fonts
@@ -201,7 +201,11 @@ def _items_table(items: Sequence[Item], currency: str, styles: _Styles, width: f
     return table
 
 
-def _chart(path: Path, caption: str, styles: _Styles) -> Flowable:
+def _chart(path: Path, group: str, key: str, styles: _Styles) -> Flowable:
+    """The chart's picture at frame width (or less, if it would be too tall), with its
+    caption from the chart registry under it."""
+    spec = chart_spec(group, key)
+    caption = spec.caption if spec else ""
     image_width, image_height = ImageReader(str(path)).getSize()
     width = FRAME_WIDTH
     height = width * image_height / image_width
@@ -259,7 +263,7 @@ def _story(content: ReportContent, charts: dict[str, Path],
 
     story.append(Paragraph("Charts", styles.h2))
     for key, path in charts.items():
-        story.append(_chart(Path(path), CHART_CAPTIONS.get(key, ""), styles))
+        story.append(_chart(Path(path), REPORT, key, styles))
 
     story += _segments(content, segment_charts, styles)
 
@@ -306,7 +310,7 @@ def _segments(content: ReportContent, segment_charts: dict[str, Path] | None,
         out += _table_block(seg.by_channel, content.currency, styles, styles.h3)
     out.append(Spacer(1, 6))
     for key, path in (segment_charts or {}).items():
-        out.append(_chart(Path(path), SEGMENT_CHART_CAPTIONS.get(key, ""), styles))
+        out.append(_chart(Path(path), SEGMENT, key, styles))
     return out
 
 
