@@ -5,8 +5,10 @@ their kind, in display order. Formatting happens in the renderers (through
 Every data table is specified once here, as a :class:`TableSpec` (columns, heading, HTML id,
 note, empty-state sentence), and both renderers draw any :class:`Table` from its spec: the PDF
 in :func:`reporting.reports.pdf._table_block`, the HTML with the ``data_table`` macro of
-``report.html.j2``. A new table is a spec in :data:`TABLES`, a :class:`Table` field filled in
-:func:`build_content`, and one line in each layout saying where it goes.
+``report.html.j2``. A new table is a spec here (listed in :data:`TABLES`), a :class:`Table`
+field of :class:`ReportContent` filled in :func:`build_content` and listed in
+:meth:`ReportContent.tables`, and its place in each layout (one ``_table_block`` call in
+``pdf.py``, one ``data_table`` call under its heading in the template).
 """
 
 from __future__ import annotations
