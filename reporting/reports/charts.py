@@ -7,13 +7,20 @@ it is written.
 
 Every chart is always written. When its data is empty (no days, no channels, no campaign with a
 defined ROI) the PNG is a placeholder that says "No data" and why; :func:`render_charts` returns
-all five paths either way, and logs which were placeholders.
+all five paths either way.
+
+:data:`CHARTS` is the one list of the report's charts: key, file name, title, caption and group
+(:data:`REPORT` charts drawn here, :data:`SEGMENT` charts drawn by
+:func:`segmentation.save_charts`, whose file names it reads from
+:data:`segmentation.charts.CHART_FILES`). :func:`render_charts`, the HTML figures and the PDF
+captions all read it, so a new report chart is one drawing function and one entry there.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -26,43 +33,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reporting.report_data import ReportData
 from reporting.reports.fonts import matplotlib_font_family
+from segmentation.charts import CHART_FILES as SEGMENT_CHART_FILES
 
 log = logging.getLogger(__name__)
-
-CHART_FILES: dict[str, str] = {
-    "revenue_trend": "revenue_trend.png",
-    "cost_vs_revenue_by_channel": "cost_vs_revenue_by_channel.png",
-    "roi_distribution": "roi_distribution.png",
-    "roi_by_channel": "roi_by_channel.png",
-    "ctr_conversion_by_channel": "ctr_conversion_by_channel.png",
-}
-"""Chart key -> file name written by :func:`render_charts`, in report order."""
-
-CHART_TITLES: dict[str, str] = {
-    "revenue_trend": "Daily revenue and cost",
-    "cost_vs_revenue_by_channel": "Cost and revenue by channel",
-    "roi_distribution": "Campaign ROI distribution",
-    "roi_by_channel": "Campaign ROI by channel",
-    "ctr_conversion_by_channel": "CTR and conversion rate by channel",
-}
-
-CHART_CAPTIONS: dict[str, str] = {
-    "revenue_trend": "Thin lines: daily totals; bold lines: 7-day rolling means.",
-    "cost_vs_revenue_by_channel": "Channels in ROI rank order, best first.",
-    "roi_distribution": "ROI of each campaign on each channel over the period; dashed line: "
-                        "the overall ROI (total profit / total cost).",
-    "roi_by_channel": "Each dot is a campaign on that channel; boxes span the middle half, the "
-                      "red line is the median.",
-    "ctr_conversion_by_channel": "CTR = clicks / impressions; conversion rate = conversions / "
-                                 "clicks; n/a when the denominator is zero.",
-}
-
-SEGMENT_CHART_CAPTIONS: dict[str, str] = {
-    "k_selection": "Inertia and silhouette for each k tried; the circle marks the chosen k.",
-    "sizes": "Customers per segment.",
-    "profiles": "Feature means per segment, in standard deviations from all customers' mean.",
-}
-"""Captions for :func:`segmentation.save_charts`' keys, shown under the segment charts."""
 
 DPI = 130
 COST_COLOR = "#E67E22"
@@ -149,9 +122,8 @@ def _tail_note(below: int, above: int, low: float, high: float) -> str:
 # ---- charts ------------------------------------------------------------------------------
 
 
-def plot_revenue_trend(data: ReportData) -> Figure:
+def plot_revenue_trend(data: ReportData, title: str) -> Figure:
     """Daily revenue and cost (thin lines) with their 7-day rolling means (bold)."""
-    title = CHART_TITLES["revenue_trend"]
     daily = data.daily
     if daily.empty:
         return _no_data(title, "no campaign days in the analysed window")
@@ -182,9 +154,8 @@ def _channel_labels(channels: pd.DataFrame) -> list[str]:
     return [str(name) for name in channels["channel"]]
 
 
-def plot_cost_vs_revenue_by_channel(data: ReportData) -> Figure:
+def plot_cost_vs_revenue_by_channel(data: ReportData, title: str) -> Figure:
     """Grouped bars: cost and revenue per channel, channels in ROI rank order."""
-    title = CHART_TITLES["cost_vs_revenue_by_channel"]
     channels = data.channels
     if channels.empty:
         return _no_data(title, "no channel has campaign days in the window")
@@ -218,10 +189,9 @@ def _campaign_roi(data: ReportData) -> pd.DataFrame:
     return frame[np.isfinite(frame["roi"])]
 
 
-def plot_roi_distribution(data: ReportData) -> Figure:
+def plot_roi_distribution(data: ReportData, title: str) -> Figure:
     """Histogram of campaign ROI (one value per campaign and channel), with the overall ROI
     (ratio of sums) marked; extreme tails are drawn in the edge bins and counted."""
-    title = CHART_TITLES["roi_distribution"]
     roi = _campaign_roi(data)["roi"].to_numpy(dtype=float)
     if roi.size == 0:
         return _no_data(title, "no campaign with a defined ROI (all without cost)")
@@ -251,9 +221,8 @@ def plot_roi_distribution(data: ReportData) -> Figure:
     return figure
 
 
-def plot_roi_by_channel(data: ReportData) -> Figure:
+def plot_roi_by_channel(data: ReportData, title: str) -> Figure:
     """Box plot of campaign ROI per channel (channels in ROI rank order), points overlaid."""
-    title = CHART_TITLES["roi_by_channel"]
     roi = _campaign_roi(data)
     order = [c for c in data.channels["channel"] if c in set(roi["channel"])]
     order += sorted(set(roi["channel"]) - set(order))
@@ -291,9 +260,8 @@ def plot_roi_by_channel(data: ReportData) -> Figure:
     return figure
 
 
-def plot_ctr_conversion_by_channel(data: ReportData) -> Figure:
+def plot_ctr_conversion_by_channel(data: ReportData, title: str) -> Figure:
     """Two panels of horizontal bars: CTR and conversion rate per channel; n/a when undefined."""
-    title = CHART_TITLES["ctr_conversion_by_channel"]
     channels = data.channels
     if channels.empty:
         return _no_data(title, "no channel has campaign days in the window")
@@ -322,17 +290,88 @@ def plot_ctr_conversion_by_channel(data: ReportData) -> Figure:
     return figure
 
 
-BUILDERS: dict[str, Callable[[ReportData], Figure]] = {
-    "revenue_trend": plot_revenue_trend,
-    "cost_vs_revenue_by_channel": plot_cost_vs_revenue_by_channel,
-    "roi_distribution": plot_roi_distribution,
-    "roi_by_channel": plot_roi_by_channel,
-    "ctr_conversion_by_channel": plot_ctr_conversion_by_channel,
-}
+# ---- the registry -----------------------------------------------------------------------
+
+REPORT = "report"
+"""Group of the campaign report's charts, drawn by :func:`render_charts`."""
+SEGMENT = "segment"
+"""Group of the segment charts, drawn by :func:`segmentation.save_charts`."""
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart: its key (as in :func:`render_charts`' or :func:`segmentation.save_charts`'
+    result), file name, title (drawn in the picture by ``draw`` and shown in the HTML), caption
+    (under it in the PDF and the HTML) and group. ``draw(data, title)`` draws a :data:`REPORT`
+    chart; segment charts have none here."""
+
+    key: str
+    file: str
+    title: str
+    caption: str
+    group: str
+    draw: Callable[[ReportData, str], Figure] | None = None
+
+
+CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec(
+        "revenue_trend", "revenue_trend.png", "Daily revenue and cost",
+        "Thin lines: daily totals; bold lines: 7-day rolling means.",
+        REPORT, plot_revenue_trend),
+    ChartSpec(
+        "cost_vs_revenue_by_channel", "cost_vs_revenue_by_channel.png",
+        "Cost and revenue by channel",
+        "Channels in ROI rank order, best first.",
+        REPORT, plot_cost_vs_revenue_by_channel),
+    ChartSpec(
+        "roi_distribution", "roi_distribution.png", "Campaign ROI distribution",
+        "ROI of each campaign on each channel over the period; dashed line: the overall ROI "
+        "(total profit / total cost).",
+        REPORT, plot_roi_distribution),
+    ChartSpec(
+        "roi_by_channel", "roi_by_channel.png", "Campaign ROI by channel",
+        "Each dot is a campaign on that channel; boxes span the middle half, the red line is "
+        "the median.",
+        REPORT, plot_roi_by_channel),
+    ChartSpec(
+        "ctr_conversion_by_channel", "ctr_conversion_by_channel.png",
+        "CTR and conversion rate by channel",
+        "CTR = clicks / impressions; conversion rate = conversions / clicks; n/a when the "
+        "denominator is zero.",
+        REPORT, plot_ctr_conversion_by_channel),
+    ChartSpec(
+        "k_selection", SEGMENT_CHART_FILES["k_selection"], "Choosing the number of segments",
+        "Inertia and silhouette for each k tried; the circle marks the chosen k.",
+        SEGMENT),
+    ChartSpec(
+        "sizes", SEGMENT_CHART_FILES["sizes"], "Segment sizes",
+        "Customers per segment.",
+        SEGMENT),
+    ChartSpec(
+        "profiles", SEGMENT_CHART_FILES["profiles"], "Segment profiles",
+        "Feature means per segment, in standard deviations from all customers' mean.",
+        SEGMENT),
+)
+"""Every chart of the report, in report order within each group."""
+
+
+def charts_in(group: str) -> tuple[ChartSpec, ...]:
+    """The registry's charts of ``group`` (:data:`REPORT` or :data:`SEGMENT`), in order."""
+    return tuple(c for c in CHARTS if c.group == group)
+
+
+def chart_spec(group: str, key: str) -> ChartSpec | None:
+    """The registry entry for ``key`` in ``group``, None for a chart it does not know."""
+    return next((c for c in CHARTS if c.group == group and c.key == key), None)
+
+
+CHART_FILES: dict[str, str] = {c.key: c.file for c in charts_in(REPORT)}
+"""Report chart key -> file name written by :func:`render_charts`, in report order."""
 
 
 def render_charts(data: ReportData, out_dir: Path) -> dict[str, Path]:
-    """Write the five charts as PNG into ``out_dir`` (created if needed).
+    """Write the :data:`REPORT` charts of :data:`CHARTS` as PNG into ``out_dir`` (created if
+    needed).
 
     Returns ``{key: path}`` for every key of :data:`CHART_FILES`, in report order. A chart
     without data is still written, as a "No data" placeholder.
@@ -341,13 +380,15 @@ def render_charts(data: ReportData, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     with matplotlib.rc_context(_style(data)):
-        for key, build in BUILDERS.items():
-            path = out_dir / CHART_FILES[key]
-            figure = build(data)
+        for spec in charts_in(REPORT):
+            if spec.draw is None:
+                raise TypeError(f"report chart {spec.key!r} has no drawing function")
+            path = out_dir / spec.file
+            figure = spec.draw(data, spec.title)
             try:
                 figure.savefig(path, dpi=DPI, facecolor="white")
             finally:
                 figure.clear()
-            written[key] = path
+            written[spec.key] = path
             log.info("wrote %s", path)
     return written

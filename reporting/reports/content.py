@@ -1,6 +1,14 @@
 """What both report formats show, chosen from a :class:`ReportData`: rows of raw values with
 their kind, in display order. Formatting happens in the renderers (through
 :mod:`reporting.reports.formatting`); nothing here recomputes a figure the marts computed.
+
+Every data table is specified once here, as a :class:`TableSpec` (columns, heading, HTML id,
+note, empty-state sentence), and both renderers draw any :class:`Table` from its spec: the PDF
+in :func:`reporting.reports.pdf._table_block`, the HTML with the ``data_table`` macro of
+``report.html.j2``. A new table is a spec here (listed in :data:`TABLES`), a :class:`Table`
+field of :class:`ReportContent` filled in :func:`build_content` and listed in
+:meth:`ReportContent.tables`, and its place in each layout (one ``_table_block`` call in
+``pdf.py``, one ``data_table`` call under its heading in the template).
 """
 
 from __future__ import annotations
@@ -56,9 +64,37 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Table:
+class TableSpec:
+    """One report table, for both formats.
+
+    ``heading`` is shown above the table (the layout picks its level; "" for none), ``note``
+    under it when it has rows, and ``empty`` instead of it when it has none ("" shows the table
+    with its header only). ``name_key`` is the column that names the row: the HTML gives its
+    cells ``class="name"`` so long names wrap.
+    """
+
+    id: str
     columns: tuple[Column, ...]
+    heading: str = ""
+    note: str = ""
+    empty: str = ""
+    name_key: str | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return [c.label for c in self.columns]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A :class:`TableSpec` with its rows: one dict of raw values per row, keyed by column."""
+
+    spec: TableSpec
     rows: list[dict[str, Any]]
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return self.spec.columns
 
 
 @dataclass(frozen=True)
@@ -86,46 +122,83 @@ class ReportContent:
     segments: SegmentsContent | None
     meta: dict[str, str] = field(default_factory=dict)
 
-
-CHANNEL_TABLE = (
-    Column("channel", "Channel", "text"),
-    Column("cost", "Cost", "money"),
-    Column("revenue", "Revenue", "money"),
-    Column("profit", "Profit", "money"),
-    Column("roi", "ROI", "pct"),
-    Column("roas", "ROAS", "ratio"),
-    Column("ctr", "CTR", "pct"),
-    Column("conversion_rate", "Conv. rate", "pct"),
-    Column("cpa", "CPA", "money"),
-)
-CAMPAIGN_TABLE = (
-    Column("campaign_name", "Campaign", "text"),
-    Column("channel", "Channel", "text"),
-    Column("cost", "Cost", "money"),
-    Column("revenue", "Revenue", "money"),
-    Column("roi", "ROI", "pct"),
-    Column("roas", "ROAS", "ratio"),
-)
-SEGMENT_TABLE = (
-    Column("segment", "Segment", "text"),
-    Column("size", "Customers", "count"),
-    Column("share", "Share", "share"),
-    Column("revenue_mean", "Mean revenue", "money"),
-)
-SEGMENT_CHANNEL_TABLE = (
-    Column("segment_name", "Segment", "text"),
-    Column("channel", "Acquisition channel", "text"),
-    Column("customers", "Customers", "count"),
-    Column("revenue", "Revenue", "money"),
-    Column("cost_per_acquired_customer", "Cost per acquired customer", "money"),
-)
+    def tables(self) -> list[Table]:
+        """Every data table the report shows, in report order."""
+        out = [self.channels, self.top_campaigns]
+        if self.segments is not None:
+            out.append(self.segments.table)
+            if self.segments.by_channel is not None:
+                out.append(self.segments.by_channel)
+        return out
 
 
-def _records(frame: pd.DataFrame, columns: tuple[Column, ...]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for record in frame.to_dict("records"):
-        rows.append({c.key: record.get(c.key) for c in columns})
-    return rows
+CHANNEL_TABLE = TableSpec(
+    id="channel-table",
+    heading="Channel performance, ranked by ROI",
+    columns=(
+        Column("channel", "Channel", "text"),
+        Column("cost", "Cost", "money"),
+        Column("revenue", "Revenue", "money"),
+        Column("profit", "Profit", "money"),
+        Column("roi", "ROI", "pct"),
+        Column("roas", "ROAS", "ratio"),
+        Column("ctr", "CTR", "pct"),
+        Column("conversion_rate", "Conv. rate", "pct"),
+        Column("cpa", "CPA", "money"),
+    ),
+    name_key="channel",
+    note="n/a: the ratio's denominator is zero (no cost, clicks, impressions or conversions).",
+    empty="No channel data for this period.",
+)
+CAMPAIGN_TABLE = TableSpec(
+    id="campaign-table",
+    heading="Top campaigns by revenue",
+    columns=(
+        Column("campaign_name", "Campaign", "text"),
+        Column("channel", "Channel", "text"),
+        Column("cost", "Cost", "money"),
+        Column("revenue", "Revenue", "money"),
+        Column("roi", "ROI", "pct"),
+        Column("roas", "ROAS", "ratio"),
+    ),
+    name_key="campaign_name",
+    note="One row per campaign and channel; ROI and ROAS over the campaign's whole period on "
+         "that channel.",
+    empty="No campaigns in this period.",
+)
+SEGMENT_TABLE = TableSpec(
+    id="segment-table",
+    columns=(
+        Column("segment", "Segment", "text"),
+        Column("size", "Customers", "count"),
+        Column("share", "Share", "share"),
+        Column("revenue_mean", "Mean revenue", "money"),
+    ),
+    name_key="segment",
+)
+SEGMENT_CHANNEL_TABLE = TableSpec(
+    id="segment-channel-table",
+    heading="Segments by acquisition channel",
+    columns=(
+        Column("segment_name", "Segment", "text"),
+        Column("channel", "Acquisition channel", "text"),
+        Column("customers", "Customers", "count"),
+        Column("revenue", "Revenue", "money"),
+        Column("cost_per_acquired_customer", "Cost per acquired customer", "money"),
+    ),
+)
+"""Left out of the report when segmentation has no acquisition channels (``by_channel`` None)."""
+
+TABLES: tuple[TableSpec, ...] = (CHANNEL_TABLE, CAMPAIGN_TABLE, SEGMENT_TABLE,
+                                 SEGMENT_CHANNEL_TABLE)
+"""Every table spec, in report order."""
+
+
+def _table(spec: TableSpec, frame: pd.DataFrame) -> Table:
+    """The spec's columns of every row of ``frame``, in its order."""
+    rows = [{c.key: record.get(c.key) for c in spec.columns}
+            for record in frame.to_dict("records")]
+    return Table(spec, rows)
 
 
 def _by_roi_rank(channels: pd.DataFrame) -> pd.DataFrame:
@@ -232,8 +305,7 @@ def segments(summary: SegmentSummary | None) -> SegmentsContent | None:
         })
     by_channel = None
     if summary.by_channel is not None and not summary.by_channel.empty:
-        by_channel = Table(SEGMENT_CHANNEL_TABLE,
-                           _records(summary.by_channel, SEGMENT_CHANNEL_TABLE))
+        by_channel = _table(SEGMENT_CHANNEL_TABLE, summary.by_channel)
     return SegmentsContent(
         chosen_k=summary.chosen_k,
         reason=summary.reason,
@@ -258,8 +330,8 @@ def build_content(data: ReportData) -> ReportContent:
         headlines=headline_sentences(data),
         key_metrics=key_metrics(data),
         activity=activity(data),
-        channels=Table(CHANNEL_TABLE, _records(_by_roi_rank(data.channels), CHANNEL_TABLE)),
-        top_campaigns=Table(CAMPAIGN_TABLE, _records(top_campaigns(data), CAMPAIGN_TABLE)),
+        channels=_table(CHANNEL_TABLE, _by_roi_rank(data.channels)),
+        top_campaigns=_table(CAMPAIGN_TABLE, top_campaigns(data)),
         quality=quality(data),
         segments=segments(data.segments),
         meta={"run_id": data.run_id, "as_of": fmt_date(data.as_of), "target": data.target},
@@ -267,7 +339,7 @@ def build_content(data: ReportData) -> ReportContent:
 
 
 __all__ = [
-    "CAMPAIGN_TABLE", "CHANNEL_TABLE", "SEGMENT_TABLE", "Column", "Item", "ReportContent",
-    "SegmentsContent", "TITLE", "Table", "build_content", "period_text",
-    "top_campaigns",
+    "CAMPAIGN_TABLE", "CHANNEL_TABLE", "SEGMENT_CHANNEL_TABLE", "SEGMENT_TABLE", "TABLES",
+    "Column", "Item", "ReportContent", "SegmentsContent", "TITLE", "Table", "TableSpec",
+    "build_content", "period_text", "top_campaigns",
 ]

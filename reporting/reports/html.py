@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reporting.report_data import ReportData
-from reporting.reports.charts import CHART_CAPTIONS, CHART_TITLES, SEGMENT_CHART_CAPTIONS
+from reporting.reports.charts import REPORT, SEGMENT, chart_spec
 from reporting.reports.content import build_content
 from reporting.reports.formatting import (
     fmt_count,
@@ -34,11 +34,6 @@ log = logging.getLogger(__name__)
 TEMPLATE = "report.html.j2"
 MIME_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
               ".svg": "image/svg+xml", ".webp": "image/webp"}
-SEGMENT_CHART_TITLES = {
-    "k_selection": "Choosing the number of segments",
-    "sizes": "Segment sizes",
-    "profiles": "Segment profiles",
-}
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,13 +70,19 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _figures(charts: dict[str, Path] | None, titles: dict[str, str],
-             captions: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        {"key": key, "title": titles.get(key, key.replace("_", " ").capitalize()),
-         "caption": captions.get(key, ""), "src": data_uri(path)}
-        for key, path in (charts or {}).items()
-    ]
+def _figures(charts: dict[str, Path] | None, group: str) -> list[dict[str, Any]]:
+    """The charts given, in their order, with title and caption from the chart registry (a key
+    it does not know gets a title made from the key and no caption)."""
+    figures = []
+    for key, path in (charts or {}).items():
+        spec = chart_spec(group, key)
+        figures.append({
+            "key": key,
+            "title": spec.title if spec else key.replace("_", " ").capitalize(),
+            "caption": spec.caption if spec else "",
+            "src": data_uri(path),
+        })
+    return figures
 
 
 def render_html(data: ReportData, charts: dict[str, Path],
@@ -91,8 +92,8 @@ def render_html(data: ReportData, charts: dict[str, Path],
     return environment().get_template(TEMPLATE).render(
         c=content,
         currency=data.currency,
-        charts=_figures(charts, CHART_TITLES, CHART_CAPTIONS),
-        segment_charts=_figures(segment_charts, SEGMENT_CHART_TITLES, SEGMENT_CHART_CAPTIONS),
+        charts=_figures(charts, REPORT),
+        segment_charts=_figures(segment_charts, SEGMENT),
     )
 
 

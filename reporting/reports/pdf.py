@@ -32,7 +32,7 @@ from reportlab.platypus import (
 )
 
 from reporting.report_data import ReportData
-from reporting.reports.charts import CHART_CAPTIONS, SEGMENT_CHART_CAPTIONS
+from reporting.reports.charts import REPORT, SEGMENT, chart_spec
 from reporting.reports.content import Column, Item, ReportContent, build_content
 from reporting.reports.content import Table as ContentTable
 from reporting.reports.fonts import PdfFonts, pdf_fonts
@@ -114,10 +114,12 @@ def _column_widths(header: Sequence[str], body: Sequence[Sequence[str]],
     return out
 
 
-def _table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], currency: str,
-           styles: _Styles, width: float = FRAME_WIDTH, size: float = 8.5) -> Table:
-    """A data table: header row, formatted cells (Paragraphs, so names wrap and escape)."""
+def _table(content_table: ContentTable, currency: str, styles: _Styles,
+           width: float = FRAME_WIDTH, size: float = 8.5) -> Table:
+    """A data table from its spec: header row, formatted cells (Paragraphs, so names wrap and
+    escape)."""
     fonts = styles.fonts
+    columns, rows = content_table.columns, content_table.rows
     header = [c.label for c in columns]
     body = [[fmt_value(row.get(c.key), c.kind, currency) for c in columns] for row in rows]
     widths = None
@@ -199,7 +201,11 @@ def _items_table(items: Sequence[Item], currency: str, styles: _Styles, width: f
     return table
 
 
-def _chart(path: Path, caption: str, styles: _Styles) -> Flowable:
+def _chart(path: Path, group: str, key: str, styles: _Styles) -> Flowable:
+    """The chart's picture at frame width (or less, if it would be too tall), with its
+    caption from the chart registry under it."""
+    spec = chart_spec(group, key)
+    caption = spec.caption if spec else ""
     image_width, image_height = ImageReader(str(path)).getSize()
     width = FRAME_WIDTH
     height = width * image_height / image_width
@@ -252,19 +258,12 @@ def _story(content: ReportContent, charts: dict[str, Path],
         "ROI and ROAS are ratios of sums (total profit or revenue over total cost). The average "
         "of per-row ROI weighs every campaign-day the same, whatever it spent."), styles.small))
 
-    story.append(Paragraph("Channel performance, ranked by ROI", styles.h2))
-    story += _table_or_empty(content.channels, cur, styles, "No channel data for this period.",
-                             "n/a: the ratio's denominator is zero (no cost, clicks, "
-                             "impressions or conversions).")
-
-    story.append(Paragraph("Top campaigns by revenue", styles.h2))
-    story += _table_or_empty(content.top_campaigns, cur, styles, "No campaigns in this period.",
-                             "One row per campaign and channel; ROI and ROAS over the campaign's "
-                             "whole period on that channel.")
+    story += _table_block(content.channels, cur, styles, styles.h2)
+    story += _table_block(content.top_campaigns, cur, styles, styles.h2)
 
     story.append(Paragraph("Charts", styles.h2))
     for key, path in charts.items():
-        story.append(_chart(Path(path), CHART_CAPTIONS.get(key, ""), styles))
+        story.append(_chart(Path(path), REPORT, key, styles))
 
     story += _segments(content, segment_charts, styles)
 
@@ -276,12 +275,21 @@ def _story(content: ReportContent, charts: dict[str, Path],
     return story
 
 
-def _table_or_empty(table: ContentTable, currency: str, styles: _Styles, empty: str,
-                    note: str) -> list[Flowable]:
-    if not table.rows:
-        return [Paragraph(styles.fonts.markup(empty), styles.body)]
-    return [_table(table.columns, table.rows, currency, styles),
-            Paragraph(styles.fonts.markup(note), styles.small)]
+def _table_block(table: ContentTable, currency: str, styles: _Styles,
+                 heading_style: ParagraphStyle | None = None) -> list[Flowable]:
+    """A table as its spec says: heading (in ``heading_style``), then the table and its note,
+    or the empty-state sentence when there are no rows and the spec has one."""
+    spec, m = table.spec, styles.fonts.markup
+    out: list[Flowable] = []
+    if spec.heading and heading_style is not None:
+        out.append(Paragraph(m(spec.heading), heading_style))
+    if not table.rows and spec.empty:
+        out.append(Paragraph(m(spec.empty), styles.body))
+        return out
+    out.append(_table(table, currency, styles))
+    if spec.note:
+        out.append(Paragraph(m(spec.note), styles.small))
+    return out
 
 
 def _segments(content: ReportContent, segment_charts: dict[str, Path] | None,
@@ -297,13 +305,12 @@ def _segments(content: ReportContent, segment_charts: dict[str, Path] | None,
         f"{seg.n_customers:,} customers in {seg.chosen_k} segments (k-means on "
         f"{', '.join(seg.features)}). Choice of k: {seg.reason}"), styles.body))
     out.append(Spacer(1, 5))
-    out.append(_table(seg.table.columns, seg.table.rows, content.currency, styles))
+    out += _table_block(seg.table, content.currency, styles)
     if seg.by_channel is not None:
-        out.append(Paragraph("Segments by acquisition channel", styles.h3))
-        out.append(_table(seg.by_channel.columns, seg.by_channel.rows, content.currency, styles))
+        out += _table_block(seg.by_channel, content.currency, styles, styles.h3)
     out.append(Spacer(1, 6))
     for key, path in (segment_charts or {}).items():
-        out.append(_chart(Path(path), SEGMENT_CHART_CAPTIONS.get(key, ""), styles))
+        out.append(_chart(Path(path), SEGMENT, key, styles))
     return out
 
 
