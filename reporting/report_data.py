@@ -36,19 +36,13 @@ CAMPAIGN_COLUMNS = ("campaign_key", "channel_id", "campaign_name", "channel", "f
                     "clicks", "conversions", "ctr", "conversion_rate", "cpa", "roas", "roi")
 DATA_QUALITY_COLUMNS = (
     "as_of_date", "window_start_date", "first_date", "last_date", "rows_read", "rows_kept",
-    "rows_duplicate", "rows_quarantined", "rows_out_of_window", "quarantined_missing_date",
-    "quarantined_future_date", "quarantined_missing_campaign_name", "quarantined_missing_cost",
-    "quarantined_missing_revenue", "quarantined_negative_cost", "quarantined_negative_revenue",
-    "quarantined_negative_count", "quarantined_clicks_above_impressions", "quarantined_pct",
+    "rows_duplicate", "rows_quarantined", "rows_out_of_window", "quarantined_pct",
     "is_conserved", "channel_imputed", "channel_unknown", "impressions_imputed", "clicks_imputed",
     "conversions_imputed", "conversions_above_clicks", "cost_outliers", "revenue_outliers",
     "outlier_rows", "completeness_pct", "customers_read", "customers_kept",
     "customers_duplicate", "customers_quarantined",
 )
-QUARANTINE_REASONS = (
-    "missing_date", "future_date", "missing_campaign_name", "missing_cost", "missing_revenue",
-    "negative_cost", "negative_revenue", "negative_count", "clicks_above_impressions",
-)
+QUARANTINE_COLUMNS = ("reason", "check_order", "label", "quarantined_rows")
 
 
 @dataclass
@@ -81,7 +75,10 @@ class ReportData:
     ``channels``: rpt_channel_performance ordered by roi_rank (CHANNEL_COLUMNS).
     ``daily``: rpt_daily_revenue ordered by date_day (DAILY_COLUMNS), contiguous days.
     ``campaigns``: rpt_campaign_performance (CAMPAIGN_COLUMNS), one row per campaign and channel.
-    ``data_quality``: dq_data_quality as a dict (DATA_QUALITY_COLUMNS).
+    ``data_quality``: dq_data_quality as a dict (DATA_QUALITY_COLUMNS), plus
+    ``quarantined_<reason>`` for each campaign quarantine reason.
+    ``quarantine``: the campaign rows of dq_quarantine_reasons in check order (QUARANTINE_COLUMNS):
+    every reason with its label and count, 0 included.
     ``segments``: None when segmentation did not run.
     """
 
@@ -96,13 +93,19 @@ class ReportData:
     campaigns: pd.DataFrame
     data_quality: dict[str, Any]
     segments: SegmentSummary | None = None
+    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
 
     @property
     def period(self) -> tuple[dt.date | None, dt.date | None]:
         return _to_date(self.overall.get("first_date")), _to_date(self.overall.get("last_date"))
 
     def quarantined_by_reason(self) -> dict[str, int]:
-        return {r: int(self.data_quality.get(f"quarantined_{r}") or 0) for r in QUARANTINE_REASONS}
+        """Campaign rows quarantined per reason, in the order the rules are checked."""
+        return {str(r.reason): int(r.quarantined_rows) for r in self.quarantine.itertuples()}
+
+    def quarantine_labels(self) -> dict[str, str]:
+        """The reports' label of each campaign quarantine reason."""
+        return {str(r.reason): str(r.label) for r in self.quarantine.itertuples()}
 
 
 def _to_date(value: Any) -> dt.date | None:
@@ -151,9 +154,23 @@ def _row_dict(frame: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def load_data_quality(wh: Warehouse) -> dict[str, Any]:
-    """dq_data_quality as a dict (DATA_QUALITY_COLUMNS)."""
-    return _row_dict(wh.read_mart("dq_data_quality", DATA_QUALITY_COLUMNS))
+def load_quarantine(wh: Warehouse) -> pd.DataFrame:
+    """The campaign reasons of dq_quarantine_reasons, in check order (QUARANTINE_COLUMNS)."""
+    every = wh.read_mart("dq_quarantine_reasons", ("source_table", *QUARANTINE_COLUMNS),
+                         order_by=["source_table", "check_order"])
+    frame = every.loc[every["source_table"] == "campaigns", list(QUARANTINE_COLUMNS)].copy()
+    frame["check_order"] = pd.to_numeric(frame["check_order"]).astype("int64")
+    frame["quarantined_rows"] = pd.to_numeric(frame["quarantined_rows"]).astype("int64")
+    return frame.reset_index(drop=True)
+
+
+def load_data_quality(wh: Warehouse, quarantine: pd.DataFrame | None = None) -> dict[str, Any]:
+    """dq_data_quality as a dict (DATA_QUALITY_COLUMNS), with ``quarantined_<reason>`` per
+    campaign quarantine reason (from dq_quarantine_reasons, or ``quarantine`` when given)."""
+    dq = _row_dict(wh.read_mart("dq_data_quality", DATA_QUALITY_COLUMNS))
+    reasons = load_quarantine(wh) if quarantine is None else quarantine
+    dq.update({f"quarantined_{r.reason}": int(r.quarantined_rows) for r in reasons.itertuples()})
+    return dq
 
 
 def load_report_data(
@@ -179,7 +196,8 @@ def load_report_data(
                      order_by=["campaign_key", "channel_id"]),
         skip=("campaign_key", "campaign_name", "channel", "first_date", "last_date"),
     )
-    dq = load_data_quality(wh)
+    quarantine = load_quarantine(wh)
+    dq = load_data_quality(wh, quarantine)
     return ReportData(
         run_id=run_id,
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc),
@@ -192,4 +210,5 @@ def load_report_data(
         campaigns=campaigns,
         data_quality=dq,
         segments=segments,
+        quarantine=quarantine,
     )

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from segmentation.pipeline import SegmentationResult
+if TYPE_CHECKING:  # a type only: drawing needs matplotlib, not scikit-learn
+    from segmentation.pipeline import SegmentationResult
 
 log = logging.getLogger(__name__)
 

@@ -26,18 +26,6 @@ from reporting.reports.narrative import headline_sentences
 TITLE = "Marketing Campaign Analysis"
 TOP_CAMPAIGNS = 10
 
-QUARANTINE_LABELS = {
-    "missing_date": "missing date",
-    "future_date": "date after the as-of date",
-    "missing_campaign_name": "missing campaign name",
-    "missing_cost": "missing cost",
-    "missing_revenue": "missing revenue",
-    "negative_cost": "negative cost",
-    "negative_revenue": "negative revenue",
-    "negative_count": "negative impressions, clicks or conversions",
-    "clicks_above_impressions": "clicks above impressions",
-}
-
 
 @dataclass(frozen=True)
 class Column:
@@ -264,9 +252,10 @@ def quality(data: ReportData) -> list[Item]:
         Item("Quarantined", dq.get("rows_quarantined"), "count",
              f"{fmt_pct(dq.get('quarantined_pct'))} of rows read, kept aside with a reason"),
     ]
+    labels = data.quarantine_labels()
     for reason, count in data.quarantined_by_reason().items():
         if count:
-            items.append(Item(QUARANTINE_LABELS.get(reason, reason), count, "count", level=1))
+            items.append(Item(labels.get(reason, reason), count, "count", level=1))
     items += [
         Item("Outside the window", dq.get("rows_out_of_window"), "count",
              f"dated before {fmt_date(dq.get('window_start_date'))}"),

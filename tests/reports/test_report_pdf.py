@@ -12,7 +12,6 @@ from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from reporting.reports import headline_sentences
-from reporting.reports.content import QUARANTINE_LABELS
 from reporting.reports.fonts import pdf_fonts
 from reporting.reports.formatting import fmt_money, fmt_pct, fmt_ratio, fmt_share
 from reporting.reports.narrative import best_and_worst_channel
@@ -118,9 +117,11 @@ def test_segments_and_data_quality(built: BuiltReports, text: str) -> None:
     assert f"Quarantined {dq['rows_quarantined']:,}" in flat
     assert fmt_pct(dq["completeness_pct"]) in flat
     shown = 0
+    labels = built.data.quarantine_labels()
+    assert len(labels) == 9 and labels["negative_count"] == "negative impressions, clicks or conversions"
     for reason, count in built.data.quarantined_by_reason().items():
         if count:
-            assert f"{QUARANTINE_LABELS[reason]} {count:,}" in flat
+            assert f"{labels[reason]} {count:,}" in flat
             shown += count
     assert shown == dq["rows_quarantined"]
 

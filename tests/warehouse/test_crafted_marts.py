@@ -168,10 +168,17 @@ def test_data_quality_mart_and_conservation(built, target):
     assert int(dq.rows_out_of_window) == 1
     assert int(dq.rows_read) == int(dq.rows_kept) + int(dq.rows_duplicate) + int(dq.rows_quarantined) + int(dq.rows_out_of_window)
     assert _bool(dq.is_conserved)
-    assert int(dq.quarantined_missing_campaign_name) == 2
+    reasons = read(s, "select reason, check_order, quarantined_rows from {t} where source_table = 'campaigns' "
+                      "order by check_order", "dq_quarantine_reasons")
+    by_reason = dict(zip(reasons["reason"], reasons["quarantined_rows"].astype(int)))
+    assert list(by_reason) == ["missing_date", "future_date", "missing_campaign_name", "missing_cost",
+                               "missing_revenue", "negative_cost", "negative_revenue", "negative_count",
+                               "clicks_above_impressions"]
+    assert by_reason["missing_campaign_name"] == 2
     for reason in ("missing_date", "future_date", "missing_cost", "missing_revenue", "negative_cost",
                    "negative_revenue", "negative_count", "clicks_above_impressions"):
-        assert int(dq[f"quarantined_{reason}"]) == 1, reason
+        assert by_reason[reason] == 1, reason
+    assert sum(by_reason.values()) == int(dq.rows_quarantined)
     assert int(dq.channel_imputed) == 1 and int(dq.channel_unknown) == 1
     assert int(dq.impressions_imputed) == 1 and int(dq.conversions_above_clicks) == 1
     # completeness over the 27 raw rows x 8 columns: nulls are the missing name (1; the blank

@@ -1,14 +1,11 @@
 {#-
   One row of data-quality figures for the run, for the reports and the run manifest.
   Conservation: rows_read = rows_kept + rows_duplicate + rows_quarantined + rows_out_of_window.
+  The quarantined rows per reason are in dq_quarantine_reasons (one row per reason).
   completeness_pct is the share of non-null cells among the raw contract's eight value columns
   (campaign_name, channel, cost, impressions, clicks, conversions, revenue, date) over all rows read,
   counted on the classified rows, which keep the raw values (one scan for outcomes and completeness).
 -#}
-{%- set reasons = [
-    'missing_date', 'future_date', 'missing_campaign_name', 'missing_cost', 'missing_revenue',
-    'negative_cost', 'negative_revenue', 'negative_count', 'clicks_above_impressions',
-] -%}
 with
 
 campaigns as (
@@ -67,9 +64,6 @@ outcomes as (
         {{ mca_count_if("classified.row_outcome = 'duplicate'") }} as rows_duplicate,
         {{ mca_count_if("classified.row_outcome = 'quarantined'") }} as rows_quarantined,
         {{ mca_count_if("classified.row_outcome = 'out_of_window'") }} as rows_out_of_window,
-        {%- for reason in reasons %}
-        {{ mca_count_if("classified.quarantine_reason = '" ~ reason ~ "'") }} as quarantined_{{ reason }},
-        {%- endfor %}
         count(*) as rows_classified
     from classified
 
@@ -122,9 +116,6 @@ final as (
         outcomes.rows_duplicate,
         outcomes.rows_quarantined,
         outcomes.rows_out_of_window,
-        {%- for reason in reasons %}
-        outcomes.quarantined_{{ reason }},
-        {%- endfor %}
         100 * {{ mca_safe_divide('outcomes.rows_quarantined', 'completeness.rows_read') }} as quarantined_pct,
         (completeness.rows_read = outcomes.rows_kept + outcomes.rows_duplicate
             + outcomes.rows_quarantined + outcomes.rows_out_of_window
