@@ -4,6 +4,8 @@
   (error 1064), so every staging view (they all start with `with`) would fail with type `mysql`
   against MariaDB. Emitting the body bare is valid on MySQL 8 and MariaDB alike; the `mariadb`
   adapter type already does this.
+  dbt itself dispatches create_view_as (by adapter type, not through mca_dispatch), so this
+  override applies to the adapter type `mysql` only, the one target that needs it.
 -#}
 {% macro mysql__create_view_as(relation, sql) -%}
   {%- set sql_header = config.get('sql_header', none) -%}
@@ -15,8 +17,4 @@
   {%- endif %}
   as
     {{ sql }}
-{%- endmacro %}
-
-{% macro mysql5__create_view_as(relation, sql) -%}
-  {{ mysql__create_view_as(relation, sql) }}
 {%- endmacro %}

@@ -1,37 +1,35 @@
 {#-
-  Everything that differs between MySQL/MariaDB and DuckDB lives here, behind adapter.dispatch.
-  dbt-mysql implements none of dbt's own cross-database macros (dbt.dateadd, dbt.type_* ...), and
-  the `mariadb` adapter type does not fall back to `mysql__` implementations, so each macro has a
-  `mysql__` body that `mariadb__` and `mysql5__` reuse, and a `default__` body (DuckDB).
+  Everything that differs between the engines lives here, behind mca_dispatch (dispatch.sql).
+  dbt-mysql implements none of dbt's own cross-database macros (dbt.dateadd, dbt.type_* ...), so
+  the project writes its own. Each macro has a `default__` body in portable SQL, or one that
+  stops with an error where no portable form exists, and engine bodies where an engine differs:
+  `duckdb__` for DuckDB, `mysql__` for the MySQL family (adapter types mysql, mariadb, mysql5).
 -#}
 
 {# ---- types --------------------------------------------------------------------------------- #}
 
 {# Floating point for ratios. MariaDB's int/int keeps only 4 decimals (div_precision_increment),
    so every ratio casts to this first. #}
-{% macro mca_type_float() %}{{ return(adapter.dispatch('mca_type_float', 'mca')()) }}{% endmacro %}
+{% macro mca_type_float() %}{{ return(mca_dispatch('mca_type_float')()) }}{% endmacro %}
 {% macro default__mca_type_float() %}double{% endmacro %}
 
 {# Money: exact decimal, wide enough for 1e12 per row and sums of millions of rows. #}
-{% macro mca_type_money() %}{{ return(adapter.dispatch('mca_type_money', 'mca')()) }}{% endmacro %}
+{% macro mca_type_money() %}{{ return(mca_dispatch('mca_type_money')()) }}{% endmacro %}
 {% macro default__mca_type_money() %}decimal(20, 4){% endmacro %}
 
 {# Whole numbers. MySQL's CAST only knows SIGNED/UNSIGNED, not BIGINT. #}
-{% macro mca_type_int() %}{{ return(adapter.dispatch('mca_type_int', 'mca')()) }}{% endmacro %}
+{% macro mca_type_int() %}{{ return(mca_dispatch('mca_type_int')()) }}{% endmacro %}
 {% macro default__mca_type_int() %}bigint{% endmacro %}
 {% macro mysql__mca_type_int() %}signed{% endmacro %}
-{% macro mariadb__mca_type_int() %}signed{% endmacro %}
-{% macro mysql5__mca_type_int() %}signed{% endmacro %}
 
 {# Text. MySQL's CAST has no VARCHAR, only CHAR(n). #}
-{% macro mca_type_string(length=255) %}{{ return(adapter.dispatch('mca_type_string', 'mca')(length)) }}{% endmacro %}
-{% macro default__mca_type_string(length) %}varchar{% endmacro %}
+{% macro mca_type_string(length=255) %}{{ return(mca_dispatch('mca_type_string')(length)) }}{% endmacro %}
+{% macro default__mca_type_string(length) %}varchar({{ length }}){% endmacro %}
+{% macro duckdb__mca_type_string(length) %}varchar{% endmacro %}
 {% macro mysql__mca_type_string(length) %}char({{ length }}){% endmacro %}
-{% macro mariadb__mca_type_string(length) %}char({{ length }}){% endmacro %}
-{% macro mysql5__mca_type_string(length) %}char({{ length }}){% endmacro %}
 
 {# A typed NULL/boolean literal that reads back as a boolean on every target. #}
-{% macro mca_bool(expr) %}{{ return(adapter.dispatch('mca_bool', 'mca')(expr)) }}{% endmacro %}
+{% macro mca_bool(expr) %}{{ return(mca_dispatch('mca_bool')(expr)) }}{% endmacro %}
 {% macro default__mca_bool(expr) %}coalesce(({{ expr }}), false){% endmacro %}
 
 {# ---- text ---------------------------------------------------------------------------------- #}
@@ -39,33 +37,35 @@
 {# Compare text exactly. MariaDB's default utf8mb4_general_ci collation says 'Café' = 'cafe ',
    which merges rows that DuckDB keeps apart; a binary collation makes both targets group the
    same way. Case is then normalised explicitly with lower(). #}
-{% macro mca_exact_text(expr) %}{{ return(adapter.dispatch('mca_exact_text', 'mca')(expr)) }}{% endmacro %}
-{% macro default__mca_exact_text(expr) %}cast({{ expr }} as varchar){% endmacro %}
+{% macro mca_exact_text(expr) %}{{ return(mca_dispatch('mca_exact_text')(expr)) }}{% endmacro %}
+{% macro default__mca_exact_text(expr) -%}
+    {{ mca_no_portable_sql('mca_exact_text', "whether text compares exactly depends on the engine's collation") }}
+{%- endmacro %}
+{% macro duckdb__mca_exact_text(expr) %}cast({{ expr }} as varchar){% endmacro %}
 {% macro mysql__mca_exact_text(expr) %}(convert({{ expr }} using utf8mb4) collate utf8mb4_bin){% endmacro %}
-{% macro mariadb__mca_exact_text(expr) %}{{ mysql__mca_exact_text(expr) }}{% endmacro %}
-{% macro mysql5__mca_exact_text(expr) %}{{ mysql__mca_exact_text(expr) }}{% endmacro %}
 
 {# ---- dates --------------------------------------------------------------------------------- #}
 
-{% macro mca_dateadd_days(date_expr, days_expr) %}{{ return(adapter.dispatch('mca_dateadd_days', 'mca')(date_expr, days_expr)) }}{% endmacro %}
-{% macro default__mca_dateadd_days(date_expr, days_expr) %}cast(cast({{ date_expr }} as date) + cast({{ days_expr }} as integer) as date){% endmacro %}
+{% macro mca_dateadd_days(date_expr, days_expr) %}{{ return(mca_dispatch('mca_dateadd_days')(date_expr, days_expr)) }}{% endmacro %}
+{% macro default__mca_dateadd_days(date_expr, days_expr) %}cast(cast({{ date_expr }} as date) + cast({{ days_expr }} as integer) * interval '1' day as date){% endmacro %}
+{% macro duckdb__mca_dateadd_days(date_expr, days_expr) %}cast(cast({{ date_expr }} as date) + cast({{ days_expr }} as integer) as date){% endmacro %}
 {% macro mysql__mca_dateadd_days(date_expr, days_expr) %}date_add(cast({{ date_expr }} as date), interval ({{ days_expr }}) day){% endmacro %}
-{% macro mariadb__mca_dateadd_days(date_expr, days_expr) %}{{ mysql__mca_dateadd_days(date_expr, days_expr) }}{% endmacro %}
-{% macro mysql5__mca_dateadd_days(date_expr, days_expr) %}{{ mysql__mca_dateadd_days(date_expr, days_expr) }}{% endmacro %}
 
 {# Whole days from start to end (end - start). #}
-{% macro mca_datediff_days(start_expr, end_expr) %}{{ return(adapter.dispatch('mca_datediff_days', 'mca')(start_expr, end_expr)) }}{% endmacro %}
-{% macro default__mca_datediff_days(start_expr, end_expr) %}datediff('day', cast({{ start_expr }} as date), cast({{ end_expr }} as date)){% endmacro %}
+{% macro mca_datediff_days(start_expr, end_expr) %}{{ return(mca_dispatch('mca_datediff_days')(start_expr, end_expr)) }}{% endmacro %}
+{% macro default__mca_datediff_days(start_expr, end_expr) -%}
+    {{ mca_no_portable_sql('mca_datediff_days', 'standard SQL subtracts dates into an interval, not a number of days') }}
+{%- endmacro %}
+{% macro duckdb__mca_datediff_days(start_expr, end_expr) %}datediff('day', cast({{ start_expr }} as date), cast({{ end_expr }} as date)){% endmacro %}
 {% macro mysql__mca_datediff_days(start_expr, end_expr) %}datediff(cast({{ end_expr }} as date), cast({{ start_expr }} as date)){% endmacro %}
-{% macro mariadb__mca_datediff_days(start_expr, end_expr) %}{{ mysql__mca_datediff_days(start_expr, end_expr) }}{% endmacro %}
-{% macro mysql5__mca_datediff_days(start_expr, end_expr) %}{{ mysql__mca_datediff_days(start_expr, end_expr) }}{% endmacro %}
 
 {# ISO day of week: 1 = Monday ... 7 = Sunday. #}
-{% macro mca_iso_day_of_week(date_expr) %}{{ return(adapter.dispatch('mca_iso_day_of_week', 'mca')(date_expr)) }}{% endmacro %}
-{% macro default__mca_iso_day_of_week(date_expr) %}isodow({{ date_expr }}){% endmacro %}
+{% macro mca_iso_day_of_week(date_expr) %}{{ return(mca_dispatch('mca_iso_day_of_week')(date_expr)) }}{% endmacro %}
+{% macro default__mca_iso_day_of_week(date_expr) -%}
+    {{ mca_no_portable_sql('mca_iso_day_of_week', 'standard SQL has no day-of-week function') }}
+{%- endmacro %}
+{% macro duckdb__mca_iso_day_of_week(date_expr) %}isodow({{ date_expr }}){% endmacro %}
 {% macro mysql__mca_iso_day_of_week(date_expr) %}(weekday({{ date_expr }}) + 1){% endmacro %}
-{% macro mariadb__mca_iso_day_of_week(date_expr) %}{{ mysql__mca_iso_day_of_week(date_expr) }}{% endmacro %}
-{% macro mysql5__mca_iso_day_of_week(date_expr) %}{{ mysql__mca_iso_day_of_week(date_expr) }}{% endmacro %}
 
 {# ---- arithmetic ---------------------------------------------------------------------------- #}
 
@@ -84,10 +84,11 @@
 {#- A number that changes when any of `columns` changes, for sum()-ing into a checksum of many
     rows. Each engine has its own (CRC32 of the values joined / DuckDB's hash), so checksums
     compare only with checksums from the same engine. NULL and the text '\N' hash alike. -#}
-{% macro mca_row_checksum(columns) %}{{ return(adapter.dispatch('mca_row_checksum', 'mca')(columns)) }}{% endmacro %}
-{% macro default__mca_row_checksum(columns) %}(hash({{ columns | join(', ') }}) % 4294967296){% endmacro %}
+{% macro mca_row_checksum(columns) %}{{ return(mca_dispatch('mca_row_checksum')(columns)) }}{% endmacro %}
+{% macro default__mca_row_checksum(columns) -%}
+    {{ mca_no_portable_sql('mca_row_checksum', 'standard SQL has no hash function') }}
+{%- endmacro %}
+{% macro duckdb__mca_row_checksum(columns) %}(hash({{ columns | join(', ') }}) % 4294967296){% endmacro %}
 {% macro mysql__mca_row_checksum(columns) -%}
     crc32(concat_ws(char(31){% for c in columns %}, coalesce({{ c }}, '\\N'){% endfor %}))
 {%- endmacro %}
-{% macro mariadb__mca_row_checksum(columns) %}{{ mysql__mca_row_checksum(columns) }}{% endmacro %}
-{% macro mysql5__mca_row_checksum(columns) %}{{ mysql__mca_row_checksum(columns) }}{% endmacro %}

@@ -1,12 +1,13 @@
 {#-
   Indexes declared next to the models that need them, as a post-hook:
       {{ config(post_hook=mca_create_index(['campaign_key', 'date_day'])) }}
-  On MySQL/MariaDB the optimiser needs them for joins and lookups (it has no hash join by
-  default, so an unindexed join against even a 40-row lookup table is a nested loop). DuckDB
-  joins by hashing and its ART indexes only slow loading down, so there it is a no-op.
+  On MySQL/MariaDB (mysql__) the optimiser needs them for joins and lookups (it has no hash join
+  by default, so an unindexed join against even a 40-row lookup table is a nested loop).
+  Elsewhere (default__) it is a no-op: indexes are not standard SQL, and DuckDB joins by hashing
+  and its ART indexes only slow loading down.
 -#}
 {% macro mca_create_index(columns, unique=false) -%}
-    {{ return(adapter.dispatch('mca_create_index', 'mca')(columns, unique)) }}
+    {{ return(mca_dispatch('mca_create_index')(columns, unique)) }}
 {%- endmacro %}
 
 {#- The name mca_create_index gives an index on `columns` of the table named `identifier`. -#}
@@ -38,12 +39,4 @@
         ~ rel.schema ~ "' and table_name = '" ~ rel.identifier ~ "' and index_name = '" ~ name ~ "'"
     ) -%}
     {{ return((found.columns[0].values()[0] | int) > 0) }}
-{%- endmacro %}
-
-{% macro mariadb__mca_create_index(columns, unique) -%}
-    {{ mysql__mca_create_index(columns, unique) }}
-{%- endmacro %}
-
-{% macro mysql5__mca_create_index(columns, unique) -%}
-    {{ mysql__mca_create_index(columns, unique) }}
 {%- endmacro %}

@@ -5,20 +5,22 @@
   when the column has no values).
 
   Three ways to the same numbers, because the engines differ:
-    - DuckDB has quantile_cont.
-    - MySQL 8 has no PERCENTILE_CONT (MariaDB has it only as a window function). Ranking every
-      row with ROW_NUMBER took 17 s for the two columns at 1M rows on MariaDB. When the relation
-      exists at compile time (always, in a build: dbt compiles a model just before it runs it),
-      the count of values is read first, and each quartile is then the one or two values at a
-      known offset of the sorted column: ORDER BY ... LIMIT 2 OFFSET k, a sort with no window.
+    - DuckDB has quantile_cont (duckdb__).
+    - Any other engine (default__): the portable form, every value ranked with ROW_NUMBER.
+    - The MySQL family (mysql__): MySQL 8 has no PERCENTILE_CONT (MariaDB has it only as a
+      window function). Ranking every row with ROW_NUMBER took 17 s for the two columns at 1M
+      rows on MariaDB. When the relation exists at compile time (always, in a build: dbt
+      compiles a model just before it runs it), the count of values is read first, and each
+      quartile is then the one or two values at a known offset of the sorted column:
+      ORDER BY ... LIMIT 2 OFFSET k, a sort with no window.
       `avoid_index` names an index on the filter column that the optimiser should not use: for
       row_outcome = 'kept' (99 % of the rows) MariaDB chose the row_outcome index and fetched
       every row through it, 3.8 s per sort at 1M rows against 1.2 s for a plain scan.
-    - Otherwise (`dbt compile` or `docs generate` before the first build) the portable
-      ROW_NUMBER form, which gives the same result.
+      When the relation does not exist yet (`dbt compile` or `docs generate` before the first
+      build), the portable ROW_NUMBER form, which gives the same result.
 -#}
 {% macro mca_quartiles(relation, column, where='1 = 1', avoid_index=none) -%}
-    {{ return(adapter.dispatch('mca_quartiles', 'mca')(relation, column, where, avoid_index)) }}
+    {{ return(mca_dispatch('mca_quartiles')(relation, column, where, avoid_index)) }}
 {%- endmacro %}
 
 {% macro duckdb__mca_quartiles(relation, column, where, avoid_index) -%}
@@ -76,14 +78,6 @@
             {%- endfor %}
     )
     {%- endif -%}
-{%- endmacro %}
-
-{% macro mariadb__mca_quartiles(relation, column, where, avoid_index) -%}
-    {{ return(mysql__mca_quartiles(relation, column, where, avoid_index)) }}
-{%- endmacro %}
-
-{% macro mysql5__mca_quartiles(relation, column, where, avoid_index) -%}
-    {{ return(mysql__mca_quartiles(relation, column, where, avoid_index)) }}
 {%- endmacro %}
 
 {% macro default__mca_quartiles(relation, column, where, avoid_index) -%}
