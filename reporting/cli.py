@@ -45,6 +45,7 @@ AsOfOpt = Annotated[
     typer.Option("--as-of", formats=["%Y-%m-%d"], help="Reference date: the lookback window ends here (default: today)."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors.")]
+WaitOpt = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another mca command that is writing to the same warehouse (default: do not wait).")]
 
 
 class FeatureSet(str, enum.Enum):
@@ -229,6 +230,7 @@ def report(
     as_of: AsOfOpt = None,
     currency: CurrencyOpt = "Rs.",
     force: ForceOutOpt = False,
+    wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
@@ -240,7 +242,7 @@ def report(
     """
     settings = _settings(target, duckdb_path)
     outcome = jobs.report_only(settings, out=out, formats=jobs.expand_formats(formats or []),
-                                 as_of=_as_date(as_of), currency=currency, force=force)
+                               as_of=_as_date(as_of), currency=currency, force=force, wait_seconds=wait)
     _print_outputs(outcome)
 
 
@@ -254,7 +256,7 @@ def run(
     skip_segments: Annotated[bool, typer.Option("--skip-segments", help="Do not segment customers.")] = False,
     max_quarantine_pct: Annotated[float, typer.Option("--max-quarantine-pct", min=0, max=100, envvar="MCA_MAX_QUARANTINE_PCT", help="Fail the run when more than this % of campaign rows is quarantined.")] = 5.0,
     alert_webhook: Annotated[str | None, typer.Option("--alert-webhook", envvar="MCA_ALERT_WEBHOOK", help="URL to POST a JSON alert to (Slack-compatible) when the run fails.")] = None,
-    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another run on the same warehouse to finish (default: do not wait).")] = 0.0,
+    wait: WaitOpt = 0.0,
     force: ForceOutOpt = False,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,

@@ -62,10 +62,10 @@ class DbtRunSummary:
             "seconds": round(self.seconds, 3),
             "counts": self.counts(),
             "failures": [
-                {"node": n.unique_id, "status": n.status, "message": n.message}
+                {"node": n.unique_id, "status": n.status, "message": one_line(n.message)}
                 for n in self.failures()
             ],
-            "error": self.error,
+            "error": one_line(self.error) if self.error else None,
         }
 
 
@@ -129,7 +129,7 @@ def run_dbt(
     nodes = _node_results(result.result)
     error = None
     if result.exception is not None:
-        error = str(result.exception).strip().splitlines()[0] if str(result.exception) else repr(result.exception)
+        error = str(result.exception).strip() or repr(result.exception)
     summary = DbtRunSummary(command=command, success=bool(result.success), seconds=seconds,
                             nodes=nodes, error=error)
     if not summary.success and raise_on_failure:
@@ -157,10 +157,20 @@ def _node_results(result: Any) -> list[NodeResult]:
             unique_id=node.unique_id,
             resource_type=getattr(node.resource_type, "value", str(node.resource_type)),
             status=str(status),
-            message=(r.message or "").strip().splitlines()[0] if r.message else "",
+            message=(r.message or "").strip(),
             seconds=float(getattr(r, "execution_time", 0.0) or 0.0),
         ))
     return nodes
+
+
+def one_line(message: str, limit: int = 300) -> str:
+    """dbt's multi-line message as one line: its first line and, when the cause is on a later
+    line (a driver error under "Runtime Error in model ..."), the last one too."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    text = lines[0] if len(lines) == 1 or lines[-1] in lines[0] else f"{lines[0]}: {lines[-1]}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def failure_line(summary: DbtRunSummary) -> str:
@@ -168,5 +178,5 @@ def failure_line(summary: DbtRunSummary) -> str:
     if failed:
         first = failed[0]
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-        return f"dbt {summary.command} failed: {first.unique_id} {first.status}: {first.message}{more}"
-    return f"dbt {summary.command} failed: {summary.error or 'see the dbt log'}"
+        return f"dbt {summary.command} failed: {first.unique_id} {first.status}: {one_line(first.message)}{more}"
+    return f"dbt {summary.command} failed: {one_line(summary.error or '') or 'see the dbt log'}"

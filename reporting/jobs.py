@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from reporting.alerts import send_alert
 from reporting.contract import CAMPAIGNS, CUSTOMERS, RAW_TABLES
 from reporting.dbt_runner import DbtRunSummary, dbt_vars, failure_line, run_dbt
@@ -239,8 +241,14 @@ def run_segmentation(
     written = 0
     if write_back:
         t0 = time.perf_counter()
+        # a warehouse built by dbt alone may not have the table yet; its segment views were then
+        # built over an empty stand-in and must be built again to read it
+        created = ensure_segments_table(wh)
         save_run_summary(wh, summarize(result, run_id=run_id))
         written = write_segments(wh, result, run_id)
+        if created:
+            run_dbt(wh.settings, "run", args=["--select", "source:mca_segments+", "--exclude", "config.materialized:mca_table"],
+                    quiet=True)
         seconds["write"] = time.perf_counter() - t0
     by_channel = read_segment_channels(wh) if write_back else None
     charts: dict[str, Path] = {}
@@ -355,6 +363,35 @@ def _start(settings: Settings, out: Path, as_of: dt.date | None,
     return run_id, as_of_date, manifest, OutputFolder(out, run_id, force=force)
 
 
+BUILD_LOG = "mca_build_log"
+
+
+def check_marts(wh: Warehouse, as_of: dt.date | None) -> dt.date | None:
+    """The reference date the marts were built for, after checking they are whole: refuses
+    marts whose last build is still marked running (a build under way without mca's lock, or one
+    that was killed: the next build puts the tables back first), and a requested ``as_of`` the
+    marts were not built for."""
+    schema = wh.settings.schema
+    if wh.table_exists(schema, BUILD_LOG):
+        last = wh.query(f"select status, started_at from {wh.mart(BUILD_LOG)} order by started_at desc")
+        if not last.empty and str(last.iat[0, 0]) == "running":
+            raise BuildError(
+                f"the last build of {schema} (started {last.iat[0, 1]}) is still running or did not finish, "
+                "so some marts may be from before it and some from after; run `mca-report build` "
+                "(it first puts back the tables a stopped build left)"
+            )
+    if not wh.table_exists(schema, "dq_data_quality"):
+        return as_of
+    built = wh.scalar(f"select as_of_date from {wh.mart('dq_data_quality')}")
+    built_date = None if built is None else pd.Timestamp(built).date()
+    if as_of is not None and built_date is not None and as_of != built_date:
+        raise DataError(
+            f"the marts were built for --as-of {built_date.isoformat()}, not {as_of.isoformat()}; "
+            f"run `mca-report build --as-of {as_of.isoformat()}` first, or leave --as-of out"
+        )
+    return built_date or as_of
+
+
 def report_only(
     settings: Settings,
     *,
@@ -363,8 +400,19 @@ def report_only(
     as_of: dt.date | None = None,
     currency: str = "Rs.",
     force: bool = False,
+    wait_seconds: float = 0.0,
 ) -> RunOutcome:
-    """Write reports from the marts as they are (no build, no segmentation)."""
+    """Write reports from the marts as they are (no build, no segmentation), labelled with the
+    reference date the marts were built for. Holds the run lock, so it never reads marts a
+    build is replacing."""
+    with run_lock(settings, wait_seconds=wait_seconds):
+        with Warehouse(settings) as wh:
+            as_of = check_marts(wh, as_of)
+        return _report_only(settings, out=out, formats=formats, as_of=as_of, currency=currency, force=force)
+
+
+def _report_only(settings: Settings, *, out: Path, formats: tuple[ReportFormat, ...], as_of: dt.date | None,
+                 currency: str, force: bool) -> RunOutcome:
     run_id, as_of_date, manifest, folder = _start(settings, out, as_of, force)
     staging = folder.prepare()
     try:

@@ -171,7 +171,8 @@ def test_appending_a_day_matches_a_full_refresh(settings):
 def _state_checksums(settings) -> tuple:
     with Warehouse(settings) as wh:
         row = wh.query(f"select raw_checksum, aliases_checksum from {wh.mart('int_campaigns__build_state')}")
-    return tuple(None if pd.isna(v) else int(v) for v in row.iloc[0])
+    raw, aliases = row.iloc[0]
+    return (None if pd.isna(raw) else int(raw)), (None if pd.isna(aliases) else str(aliases))
 
 
 def _created(settings) -> dict[str, object]:
@@ -199,8 +200,8 @@ def test_unchanged_input_classifies_nothing_and_deleted_or_edited_raw_rows_force
         wh.execute(f"delete from {wh.raw('campaigns')} where {wh.quote('id')} = 10")
     build_warehouse(settings, as_of=D, quiet=True)
     assert _seq_counts(settings) == {2: 2_999}  # everything again: a raw row below the mark went away
-    # and by CREATE TABLE ... AS SELECT: on-run-start dropped both tables (the append build
-    # before it had kept them)
+    # and by CREATE TABLE ... AS SELECT: the full plan built both beside the old ones and swapped
+    # them in (the append build before it had kept them)
     assert all(after > created[name] for name, after in _created(settings).items()), created
     with Warehouse(settings) as wh:
         gone = wh.scalar(f"select count(*) from {wh.mart('fct_campaign_daily')} where campaign_day_id = 10")

@@ -1,6 +1,6 @@
 """The quarantine_reasons seed is the one list of reasons: each of its rows has its rule in the
-source's classified model, in the seed's check order (the dbt test
-assert_quarantine_reasons_known checks the other way round on every build)."""
+source's classified model, in the seed's check order (the generic dbt test
+quarantine_reason_listed checks the other way round on every build)."""
 
 from __future__ import annotations
 

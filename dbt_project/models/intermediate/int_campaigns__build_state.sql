@@ -1,9 +1,9 @@
 {#-
   What the last build of int_campaigns__classified covered: its reference date and window, the
-  highest raw id it classified, its row count and build numbers, and checksums of the raw rows up
-  to that id and of the channel_aliases seed (what an append build assumes has not changed). The next build of that model
-  reads this row (by name: a ref would be a cycle) to decide whether it may append
-  (macros/incremental.sql); the fact reads it to find the rows that changed. One row.
+  highest raw id it classified, its row count and build numbers, a checksum of the raw rows up to
+  that id and the channel_aliases seed file's checksum (what an append build assumes has not
+  changed). The next build works out its plan from this row (macros/incremental/plan.sql, by
+  name: a ref would be a cycle); the fact reads it to find the rows that changed. One row.
 -#}
 -- depends_on: {{ source('mca_raw', 'campaigns') }}
 -- depends_on: {{ ref('channel_aliases') }}
@@ -18,25 +18,20 @@ classified as (
 {#- After an append build the raw checksum is the previous one plus the new rows' (it is a sum,
     and the build checked the old rows unchanged): a range of the primary key instead of a scan
     of the whole raw table. After a full build, or without a usable previous row, all of it. -#}
-{%- set new_max_sql = '(select max(campaign_row_id) from ' ~ ref('int_campaigns__classified') ~ ')' -%}
-{%- set checksums_sql = mca_raw_checksums_sql(new_max_sql) -%}
+{%- set checksum_sql = mca_raw_checksum_sql('(select max(campaign_row_id) from ' ~ ref('int_campaigns__classified') ~ ')') -%}
 {%- if execute -%}
-    {%- set previous_rel = adapter.get_relation(this.database, this.schema, this.identifier) -%}
-    {%- if previous_rel is not none -%}
-        {%- set previous_columns = adapter.get_columns_in_relation(previous_rel) | map(attribute='name') | map('lower') | list -%}
-        {%- if 'raw_checksum' in previous_columns -%}
-            {%- set previous = mca_scalar_row("select max_campaign_row_id, full_build_seq, raw_checksum from " ~ previous_rel) -%}
-            {%- set now = mca_scalar_row("select min(mca_build_seq), max(campaign_row_id) from " ~ ref('int_campaigns__classified')) -%}
-            {%- if previous is not none and previous[0] is not none and previous[2] is not none
-                    and now[0] is not none and (now[0] | int) == (previous[1] | int) -%}
-                {%- set checksums_sql = mca_raw_checksums_sql(now[1] | int, previous[0] | int, previous[2]) -%}
-            {%- endif -%}
-        {%- endif -%}
+    {%- set previous = mca_campaigns_build_state() -%}
+    {%- set now = mca_scalar_row("select min(mca_build_seq) as full_build_seq, max(campaign_row_id) as max_id from "
+                                 ~ ref('int_campaigns__classified')) -%}
+    {%- if previous is not none and previous['max_campaign_row_id'] is not none and previous['raw_checksum'] is not none
+            and now['full_build_seq'] is not none and (now['full_build_seq'] | int) == (previous['full_build_seq'] | int) -%}
+        {%- set checksum_sql = mca_raw_checksum_sql(now['max_id'] | int, previous['max_campaign_row_id'] | int,
+                                                    previous['raw_checksum']) -%}
     {%- endif -%}
 {%- endif %}
 checksums as (
 
-    {{ checksums_sql }}
+    {{ checksum_sql }}
 
 ),
 
@@ -63,7 +58,7 @@ final as (
         covered.build_seq,
         covered.full_build_seq,
         checksums.raw_checksum,
-        checksums.aliases_checksum
+        cast('{{ mca_aliases_checksum() }}' as {{ mca_type_string(64) }}) as aliases_checksum
     from covered
     cross join checksums
 

@@ -19,16 +19,20 @@
 
   Incremental: a build classifies only the rows whose outcome can have changed (new raw rows, and
   the days the moved as_of brings into or pushes out of the window), or everything when appending
-  would not give exactly the full result. macros/incremental.sql has the rules.
+  would not give exactly the full result. macros/incremental/plan.sql has the rules.
 -#}
 -- depends_on: {{ source('mca_raw', 'campaigns') }}
-{%- set plan = mca_campaigns_build_plan() -%}
+{%- set plan = mca_campaigns_plan() -%}
 {%- set append = plan.mode == 'append' -%}
 {{
     config(
-        materialized='incremental',
-        on_schema_change='fail',
-        pre_hook="{{ mca_campaigns_prepare() }}",
+        materialized='mca_incremental',
+        mca_plan='campaigns',
+        unique_key='campaign_row_id',
+        pre_hook=[
+            "{{ mca_campaigns_set_aside() }}",
+            "{{ mca_campaigns_delete_reclassified() }}",
+        ],
         post_hook=[
             "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
             "{{ mca_create_index(['row_outcome']) }}",

@@ -8,21 +8,26 @@
   Incremental: a build inserts the kept rows of the classified rows that changed since the fact
   last saw them (mca_build_seq above its own highest), after deleting those ids, then refreshes
   the columns that depend on all rows (outlier flags, imputed channel) where they changed.
-  When the classified rows were rebuilt from scratch, so is the fact. macros/incremental.sql.
+  When the classified rows were rebuilt from scratch, so is the fact. macros/incremental/.
 -#}
 -- depends_on: {{ ref('int_campaigns__build_state') }}
-{%- set plan = mca_fact_build_plan() -%}
+{%- set plan = mca_fact_plan() -%}
 {{
     config(
-        materialized='incremental',
-        on_schema_change='fail',
-        pre_hook="{{ mca_fact_prepare() }}",
+        materialized='mca_incremental',
+        mca_plan='fact',
+        unique_key='campaign_day_id',
+        pre_hook=[
+            "{{ mca_fact_set_aside() }}",
+            "{{ mca_fact_delete_replaced() }}",
+        ],
         post_hook=[
             "{{ mca_create_index(['campaign_day_id'], unique=true) }}",
             "{{ mca_create_index(['campaign_key', 'date_day'], unique=true) }}",
             "{{ mca_create_index(['date_day']) }}",
             "{{ mca_create_index(['channel_id']) }}",
             "{{ mca_create_index(['mca_build_seq']) }}",
+            "{{ mca_fact_set_aside_refreshed() }}",
             "{{ mca_fact_refresh_global_columns() }}",
         ]
     )
@@ -62,7 +67,7 @@ kept as (
     from classified
     cross join imputed_channel
     where classified.row_outcome = 'kept'
-    {%- if plan.mode == 'since' %}
+    {%- if plan.mode == 'append' %}
         and classified.mca_build_seq > {{ plan.since_seq }}
     {%- endif %}
 

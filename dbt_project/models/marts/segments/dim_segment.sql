@@ -3,7 +3,12 @@ with
 
 segments as (
 
-    select * from {{ source('mca_segments', 'customer_segments') }}
+    {{ mca_source_or_empty('mca_segments', 'customer_segments', [
+        ('customer_id', mca_type_int()),
+        ('segment_id', mca_type_int()),
+        ('segment_name', mca_type_string(200)),
+        ('run_id', mca_type_string(64)),
+    ]) }}
 
 ),
 

@@ -1,0 +1,146 @@
+{#-
+  What an append build of the two incremental models does besides inserting the new rows
+  (macros/build/materializations.sql runs these hooks inside the model's transaction). Each
+  statement is "select 1 ..." when the model's plan is full. Rows are set aside in
+  <model>__mca_undo before they are deleted or updated, so the whole build can be undone.
+-#}
+
+{#- Rows of `rel` (columns campaign_row_id and date_day) that an append build classifies;
+    rel none: unqualified column names. -#}
+{% macro mca_campaigns_to_reclassify(rel, plan) -%}
+    {%- set p = '' if rel is none else rel ~ '.' -%}
+    (
+        {% if plan.max_id is none %}1 = 1{% else %}{{ p }}campaign_row_id > {{ plan.max_id }}{% endif %}
+        or {{ mca_campaign_days_reclassified(rel, plan) }}
+    )
+{%- endmacro %}
+
+{#- Days whose every row an append build reclassifies (so old kept rows there do not count). -#}
+{% macro mca_campaign_days_reclassified(rel, plan) -%}
+    {%- set p = '' if rel is none else rel ~ '.' -%}
+    (
+        1 = 0
+        {%- if plan.as_of > plan.prev_as_of %}
+        or ({{ p }}date_day > cast('{{ plan.prev_as_of }}' as date) and {{ p }}date_day <= cast('{{ plan.as_of }}' as date))
+        {%- endif %}
+        {%- if plan.window_start > plan.prev_window_start %}
+        or ({{ p }}date_day >= cast('{{ plan.prev_window_start }}' as date) and {{ p }}date_day < cast('{{ plan.window_start }}' as date))
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- pre-hooks of int_campaigns__classified: the rows of the reclassified days are set aside,
+    then deleted (new ids are not in the table yet). -#}
+{% macro mca_campaigns_set_aside() -%}
+    {%- set plan = mca_campaigns_plan() -%}
+    {%- if plan.mode != 'append' -%}
+        {{ return('select 1 as nothing_to_set_aside') }}
+    {%- endif -%}
+    insert into {{ mca_sibling(this, '__mca_undo') }}
+    select * from {{ this }} where {{ mca_campaign_days_reclassified(none, plan) }}
+{%- endmacro %}
+
+{% macro mca_campaigns_delete_reclassified() -%}
+    {%- set plan = mca_campaigns_plan() -%}
+    {%- if plan.mode != 'append' -%}
+        {{ return('select 1 as nothing_to_delete') }}
+    {%- endif -%}
+    delete from {{ this }} where {{ mca_campaign_days_reclassified(none, plan) }}
+{%- endmacro %}
+
+{#- The fact rows an append build replaces: those of the classified rows it has not seen. -#}
+{% macro mca_fact_replaced_keys(plan) -%}
+    select classified.campaign_row_id as doomed_key
+    from {{ ref('int_campaigns__classified') }} as classified
+    where classified.mca_build_seq > {{ plan.since_seq }}
+{%- endmacro %}
+
+{#- pre-hooks of fct_campaign_daily -#}
+{% macro mca_fact_set_aside() -%}
+    {%- set plan = mca_fact_plan() -%}
+    {%- if plan.mode != 'append' -%}
+        {{ return('select 1 as nothing_to_set_aside') }}
+    {%- endif -%}
+    insert into {{ mca_sibling(this, '__mca_undo') }}
+    select facts.* from {{ this }} as facts
+    inner join ({{ mca_fact_replaced_keys(plan) }}) as doomed
+        on facts.campaign_day_id = doomed.doomed_key
+{%- endmacro %}
+
+{% macro mca_fact_delete_replaced() -%}
+    {%- set plan = mca_fact_plan() -%}
+    {%- if plan.mode != 'append' -%}
+        {{ return('select 1 as nothing_to_delete') }}
+    {%- endif -%}
+    {{ mca_delete_keys(this, 'campaign_day_id', mca_fact_replaced_keys(plan)) }}
+{%- endmacro %}
+
+{#- post-hooks of fct_campaign_daily: the outlier fences and the imputed channel are facts about
+    all rows, so rows kept by earlier builds get this build's values (set aside first). -#}
+{% macro mca_fact_outlier_exprs(f, b) -%}
+    {%- set exprs = {
+        'cost': 'coalesce(' ~ f ~ '.cost < ' ~ b ~ '.cost_lower_fence or ' ~ f ~ '.cost > ' ~ b ~ '.cost_upper_fence, false)',
+        'revenue': 'coalesce(' ~ f ~ '.revenue < ' ~ b ~ '.revenue_lower_fence or ' ~ f ~ '.revenue > ' ~ b ~ '.revenue_upper_fence, false)',
+    } -%}
+    {{ return(exprs) }}
+{%- endmacro %}
+
+{#- The condition under which a fact row `f` gets new global values. -#}
+{% macro mca_fact_refresh_condition() -%}
+    {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
+    (f.is_cost_outlier <> {{ e.cost }}
+        or f.is_revenue_outlier <> {{ e.revenue }}
+        or (f.is_channel_imputed and f.channel <> i.channel))
+{%- endmacro %}
+
+{% macro mca_fact_set_aside_refreshed() -%}
+    {%- if mca_fact_plan().mode != 'append' -%}
+        {{ return('select 1 as nothing_to_set_aside') }}
+    {%- endif -%}
+    {#- rows this build inserted are new: undoing the build deletes them anyway -#}
+    insert into {{ mca_sibling(this, '__mca_undo') }}
+    select f.* from {{ this }} as f
+    cross join {{ ref('int_campaigns__outlier_bounds') }} as b
+    cross join {{ ref('int_campaigns__imputed_channel') }} as i
+    left join {{ mca_sibling(this, '__mca_undo_keys') }} as inserted
+        on inserted.campaign_day_id = f.campaign_day_id
+    where inserted.campaign_day_id is null
+        and {{ mca_fact_refresh_condition() }}
+{%- endmacro %}
+
+{% macro mca_fact_refresh_global_columns() -%}
+    {%- if mca_fact_plan().mode != 'append' -%}
+        {{ return('select 1 as nothing_to_refresh') }}
+    {%- endif -%}
+    {{ return(mca_dispatch('mca_fact_refresh_global_columns')()) }}
+{%- endmacro %}
+
+{% macro default__mca_fact_refresh_global_columns() -%}
+    {{ mca_no_portable_sql('mca_fact_refresh_global_columns', 'an UPDATE joined to other tables has no standard form') }}
+{%- endmacro %}
+
+{% macro duckdb__mca_fact_refresh_global_columns() -%}
+    {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
+    update {{ this }} as f
+    set is_cost_outlier = {{ e.cost }},
+        is_revenue_outlier = {{ e.revenue }},
+        channel = case when f.is_channel_imputed then i.channel else f.channel end,
+        channel_id = case when f.is_channel_imputed then c.channel_id else f.channel_id end
+    from {{ ref('int_campaigns__outlier_bounds') }} as b
+    cross join {{ ref('int_campaigns__imputed_channel') }} as i
+    left join {{ ref('dim_channel') }} as c on c.channel = i.channel
+    where {{ mca_fact_refresh_condition() }}
+{%- endmacro %}
+
+{% macro mysql__mca_fact_refresh_global_columns() -%}
+    {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
+    update {{ this }} as f
+    cross join {{ ref('int_campaigns__outlier_bounds') }} as b
+    cross join {{ ref('int_campaigns__imputed_channel') }} as i
+    left join {{ ref('dim_channel') }} as c on c.channel = i.channel
+    set f.is_cost_outlier = {{ e.cost }},
+        f.is_revenue_outlier = {{ e.revenue }},
+        f.channel = case when f.is_channel_imputed then i.channel else f.channel end,
+        f.channel_id = case when f.is_channel_imputed then c.channel_id else f.channel_id end
+    where {{ mca_fact_refresh_condition() }}
+{%- endmacro %}
