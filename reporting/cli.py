@@ -21,6 +21,7 @@ from reporting.dbt_runner import FAILED_STATUSES
 from reporting.errors import McaError
 from reporting.jobs import ReportFormat
 from reporting.settings import Settings, Target, resolve_settings
+from reporting.stopping import stop_signals, stopped
 
 app = typer.Typer(
     name="mca-report",
@@ -76,7 +77,11 @@ def handle_errors(func: F) -> F:
         verbose = bool(kwargs.get("verbose"))
         _setup_logging(verbose)
         try:
-            return func(*args, **kwargs)
+            with stop_signals():
+                try:
+                    return func(*args, **kwargs)
+                except KeyboardInterrupt:
+                    raise stopped(func.__name__.replace("_", "-")) from None
         except McaError as exc:
             if verbose:
                 logging.getLogger("mca").exception("failed")
@@ -131,6 +136,7 @@ def sample_data(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and end date give the same rows.")] = 42,
     end_date: Annotated[dt.datetime | None, typer.Option("--end-date", formats=["%Y-%m-%d"], help="Last day of the generated year of data (default: today).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace raw tables even if mca did not create them.")] = False,
+    wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
@@ -141,7 +147,8 @@ def sample_data(
     """
     settings = _settings(target, duckdb_path)
     result = jobs.make_sample_data(
-        settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date), force=force
+        settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date), force=force,
+        wait_seconds=wait,
     )
     for load in result.loads:
         typer.echo(f"loaded {load.rows:,} rows into {settings.raw_schema}.{load.table} ({settings.describe()})")
@@ -154,6 +161,7 @@ def build(
     as_of: AsOfOpt = None,
     select: Annotated[str | None, typer.Option("--select", "-s", help="dbt node selection, e.g. 'marts'.")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False,
+    wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
@@ -162,9 +170,9 @@ def build(
     settings = _settings(target, duckdb_path)
     typer.echo(f"building on {settings.describe()}", err=True)
     with _NodeProgress() as progress:
-        summary = jobs.build_warehouse(
+        summary = jobs.build(
             settings, as_of=_as_date(as_of), select=select, full_refresh=full_refresh,
-            quiet=not verbose, on_node=progress.update,
+            quiet=not verbose, on_node=progress.update, wait_seconds=wait,
         )
     parts = [f"{kind}s: " + ", ".join(f"{n} {status}" for status, n in sorted(c.items()))
              for kind, c in summary.counts().items()]
@@ -182,6 +190,7 @@ def segment(
     k_max: Annotated[int, typer.Option("--k-max", min=2, help="Largest k to score.")] = 10,
     features: Annotated[FeatureSet, typer.Option("--features", help="Feature set: behavioural (dim_customer) or rfm (dim_customer_rfm, from ingested orders).")] = FeatureSet.behavioural,
     out: OutOpt = Path("outputs"),
+    wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
@@ -193,7 +202,8 @@ def segment(
     Reads dim_customer (or dim_customer_rfm), so run `mca-report build` first.
     """
     settings = _settings(target, duckdb_path)
-    run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value)
+    run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value,
+                       wait_seconds=wait)
     _print_segments(run)
 
 
@@ -339,6 +349,7 @@ def ingest(
     replace: Annotated[bool, typer.Option("--replace", help="Load files again that were loaded before: first remove exactly the rows their earlier loads (same content or same path) wrote.")] = False,
     max_reject_pct: Annotated[float, typer.Option("--max-reject-pct", min=0.0, max=100.0, help="Refuse a file (load nothing from it) when more than this percentage of its lines is rejected.")] = 1.0,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected lines go (a file, or a folder for several inputs; default: next to each input as FILE.rejects.csv).")] = None,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another mca command that is writing to the same warehouse: ingests queue behind each other and behind a run.")] = 3600.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,
@@ -349,12 +360,10 @@ def ingest(
 
     Each file loads in one transaction and is recorded in the load log: the same content is never loaded twice (--replace reloads it).
     """
-    from reporting.ingest import ingest_files
-
     settings = _settings(target, duckdb_path)
     typer.echo(f"ingest into {settings.raw_schema}.{table.value} on {settings.describe()}", err=True)
-    outcomes = ingest_files(settings, table.value, files, mapping, replace=replace,
-                            max_reject_pct=max_reject_pct, rejects=rejects, on_file=_print_outcome)
+    outcomes = jobs.ingest(settings, table.value, files, mapping, replace=replace, wait_seconds=wait,
+                           max_reject_pct=max_reject_pct, rejects=rejects, on_file=_print_outcome)
     if len(outcomes) > 1:
         skipped = sum(o.status == "skipped" for o in outcomes)
         typer.echo(

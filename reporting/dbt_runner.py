@@ -126,6 +126,8 @@ def run_dbt(
         callbacks = [_node_callback(on_node)] if on_node else []
         result = dbtRunner(callbacks=callbacks).invoke(cli_args)
     seconds = time.perf_counter() - started
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise result.exception  # dbt cancelled its queries; the caller cleans up (reporting.stopping)
     nodes = _node_results(result.result)
     error = None
     if result.exception is not None:

@@ -49,6 +49,7 @@ from reporting.segment_store import (
     write_segments,
 )
 from reporting.settings import Settings
+from reporting.stopping import Interrupted, stopped
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, engine_class, run_lock
 
 if TYPE_CHECKING:
@@ -90,11 +91,13 @@ def make_sample_data(
     seed: int = 42,
     end_date: dt.date | None = None,
     force: bool = False,
+    wait_seconds: float = 0.0,
 ) -> SampleDataResult:
     """Generate dirty sample data and (re)create the raw campaigns and customers tables with it.
 
     Refuses, before touching anything, when either table exists and was not created by
-    `sample-data` (unless ``force``), so a user's own raw data is never overwritten.
+    `sample-data` (unless ``force``), so a user's own raw data is never overwritten. Holds the
+    warehouse's lock while it writes.
     """
     if rows < 0:
         raise ConfigError("--rows must be 0 or more")
@@ -106,7 +109,7 @@ def make_sample_data(
     frames = {CAMPAIGNS.name: data.campaigns, CUSTOMERS.name: data.customers}
     schema = settings.raw_schema
     loads = []
-    with Warehouse(settings) as wh:
+    with run_lock(settings, wait_seconds=wait_seconds), Warehouse(settings) as wh:
         for table in frames:
             wh.check_replaceable(schema, table, force=force, owner="sample-data")
         for table, frame in frames.items():
@@ -187,6 +190,28 @@ def build_warehouse(
     if not summary.success:
         raise BuildError(failure_line(summary))
     return summary
+
+
+def build(settings: Settings, *, wait_seconds: float = 0.0, **options: Any) -> DbtRunSummary:
+    """`mca-report build`: :func:`build_warehouse` (``options`` are its keywords) under the
+    warehouse's lock. Stopped (Ctrl-C, SIGTERM), it puts back the tables the build was replacing."""
+    with run_lock(settings, wait_seconds=wait_seconds):
+        try:
+            return build_warehouse(settings, **options)
+        except KeyboardInterrupt:
+            error = stopped("the build")
+            if isinstance(error, Interrupted):
+                restore_interrupted_build(settings)
+            raise error from None
+
+
+def restore_interrupted_build(settings: Settings) -> None:
+    """Put back every table a stopped build was replacing (the next build would do it first
+    anyway; doing it now leaves the marts whole for readers in between)."""
+    try:
+        run_dbt(settings, "run-operation mca_restore_interrupted_build", quiet=True, raise_on_failure=False)
+    except BaseException as exc:  # noqa: BLE001 - best effort, on the way out
+        log.warning("could not put the tables back now (%s); the next build does it first", exc)
 
 
 def generate_docs(settings: Settings, *, as_of: dt.date | None = None, quiet: bool = False) -> DbtRunSummary:
@@ -270,17 +295,34 @@ def segment(
     k_range: tuple[int, int] = (2, 10),
     feature_set: str = "behavioural",
     run_id: str | None = None,
+    wait_seconds: float = 0.0,
 ) -> SegmentRun:
-    """Segment the customers of dim_customer, write customer_segments, draw the charts."""
+    """Segment the customers of dim_customer, write customer_segments, draw the charts (under
+    the warehouse's lock)."""
     if k is not None and k < 1:
         raise ConfigError("--k must be 1 or more")
     if k_range[0] < 2 or k_range[0] > k_range[1]:
         raise ConfigError(f"--k-min/--k-max must satisfy 2 <= min <= max, got {k_range[0]}..{k_range[1]}")
-    with Warehouse(settings) as wh:
+    with run_lock(settings, wait_seconds=wait_seconds), Warehouse(settings) as wh:
         return run_segmentation(
             wh, run_id=run_id or new_run_id(), k=k, k_range=k_range, feature_set=feature_set,
             charts_dir=out_dir / "visualizations",
         )
+
+
+def ingest(settings: Settings, table: str, files: list[Path], mapping: Path, *, wait_seconds: float = 3600.0,
+           **options: Any) -> list[Any]:
+    """`mca-report ingest`: :func:`reporting.ingest.ingest_files` (``options`` are its keywords)
+    under the warehouse's lock, so concurrent ingests (and an ingest during a run) queue instead
+    of deadlocking. Each file is its own transaction: a stopped ingest keeps the files it
+    finished and nothing of the one it was loading."""
+    from reporting.ingest import ingest_files
+
+    with run_lock(settings, wait_seconds=wait_seconds):
+        try:
+            return ingest_files(settings, table, files, mapping, **options)
+        except KeyboardInterrupt:
+            raise stopped("ingest") from None
 
 
 # ---- reports ---------------------------------------------------------------------------------
@@ -510,6 +552,12 @@ class _Run:
                 self.reports(wh, staging, segments)
             published = self.publish()
             self.manifest.finish("success")
+        except KeyboardInterrupt:
+            error = stopped(f"run {self.run_id}")
+            building = bool(self.manifest.stages) and self.manifest.stages[-1].name == "build"
+            if building and isinstance(error, Interrupted):
+                restore_interrupted_build(self.settings)
+            self.fail(error)
         except Exception as exc:
             self.fail(exc)
         path = self.manifest.write(self.opts.out / "runs")
@@ -580,19 +628,31 @@ class _Run:
         return published
 
     def fail(self, exc: Exception) -> None:
-        """Discard the staged outputs, write the failed manifest, alert, and re-raise."""
+        """Discard the staged outputs, write the failed manifest, alert, and re-raise. The alert
+        goes out even when the manifest cannot be written (a full or read-only --out)."""
         self.folder.discard()
         message = str(exc) if isinstance(exc, McaError) else f"{type(exc).__name__}: {exc}"
         stage = self.manifest.stages[-1].name if self.manifest.stages else "start"
-        self.manifest.finish("failed", message)
-        self._notify(stage, "failed")
-        path = self.manifest.write(self.opts.out / "runs")
+        status = "interrupted" if isinstance(exc, Interrupted) else "failed"
+        for record in self.manifest.stages:
+            if record.status == "pending":
+                record.status = status
+        self.manifest.finish(status, message)
+        self._notify(stage, status)
+        try:
+            path: Path | None = self.manifest.write(self.opts.out / "runs")
+        except OSError as write_error:
+            path = None
+            log.error("could not write the run manifest: %s", write_error)
+        where = f"manifest {path}" if path else "no manifest: the output folder could not be written"
         send_alert(self.opts.alert_webhook,
-                   f"mca run {self.run_id} on {self.settings.describe()} failed at {stage}: {message}",
-                   {"run_id": self.run_id, "status": "failed", "stage": stage, "target": self.settings.describe(),
-                    "error": message, "manifest": str(path)})
+                   f"mca run {self.run_id} on {self.settings.describe()} {status} at {stage}: {message}",
+                   {"run_id": self.run_id, "status": status, "stage": stage, "target": self.settings.describe(),
+                    "error": message, "manifest": str(path) if path else None})
         if isinstance(exc, McaError):
-            wrapped = type(exc)(f"{exc} (run {self.run_id}; manifest {path})")
+            wrapped = type(exc)(f"{exc} (run {self.run_id}; {where})")
+            if isinstance(exc, Interrupted):
+                wrapped = Interrupted(f"{exc} (run {self.run_id}; {where})", exc.signal_name)
             wrapped.alerted = True  # type: ignore[attr-defined]
             raise wrapped from exc
         exc.alerted = True  # type: ignore[attr-defined]

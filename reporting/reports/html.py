@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reporting.report_data import ReportData
+from reporting.warehouse.base import CONTROL_CHARACTERS
 from reporting.reports.charts import REPORT, SEGMENT, chart_spec
 from reporting.reports.content import build_content
 from reporting.reports.formatting import (
@@ -36,6 +38,15 @@ MIME_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
               ".svg": "image/svg+xml", ".webp": "image/webp"}
 
 
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+
+
+def _without_control_characters(value: Any) -> Any:
+    """Every value the template prints, without control characters (a NUL in a campaign name
+    would otherwise reach the page)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
     """The Jinja environment: the package's templates folder, autoescape on, strict undefined,
@@ -43,6 +54,7 @@ def environment() -> Environment:
     and ``fmt(kind, currency)`` (each renders None/NaN as ``n/a``)."""
     env = Environment(
         loader=PackageLoader("reporting", "templates"),
+        finalize=_without_control_characters,
         autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "j2"),
                                      default=True, default_for_string=True),
         undefined=StrictUndefined,

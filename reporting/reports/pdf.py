@@ -107,10 +107,23 @@ def _column_widths(header: Sequence[str], body: Sequence[Sequence[str]],
     room = width - fixed
     if room < 22 * mm * len(text_cols):
         return None
-    wanted = sum(natural[i] for i in text_cols)
+    # each text column at least as wide as its longest word (header included), so "Channel"
+    # never breaks inside a word because a 60-character name without spaces wants all the room;
+    # no column's minimum above 60 % of the room (a longer word is split, splitLongWords)
+    minimum = {}
+    for i in text_cols:
+        words = [w for text in (header[i], *(row[i] for row in body)) for w in text.split()]
+        longest = max((_text_width(w, fonts, fonts.bold if w in header[i].split() else fonts.regular, size)
+                       for w in words), default=0.0)
+        minimum[i] = min(longest + 2 * CELL_PAD + 3, 0.6 * room)
+    if sum(minimum.values()) > room:
+        return None
+    spare = {i: max(natural[i] - minimum[i], 0.0) for i in text_cols}
+    extra = room - sum(minimum.values())
     out = list(natural)
     for i in text_cols:
-        out[i] = room * natural[i] / wanted if wanted else room / len(text_cols)
+        share = spare[i] / sum(spare.values()) if sum(spare.values()) else 1 / len(text_cols)
+        out[i] = minimum[i] + extra * share
     return out
 
 

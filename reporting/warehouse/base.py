@@ -59,9 +59,30 @@ CSV_CASTS = {"int64": "bigint", "double": "double", "decimal": "decimal(20, 4)",
              "date": "date", "string": "varchar"}
 
 
+#: Control characters that have no place in a text cell (tab, line feed and carriage return stay:
+#: CSV quotes them), as a regular expression for DuckDB's regexp_replace and for Python's re.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+#: Text a spreadsheet would run as a formula when it starts a cell (OWASP's CSV injection list).
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def safe_text_sql(column: str) -> str:
+    """DuckDB SQL for a text column that is safe to open in a spreadsheet: control characters
+    removed, and a cell that would start a formula (=, +, -, @, tab, CR) prefixed with an
+    apostrophe, which spreadsheets show as text. Numbers are not text columns and stay numbers."""
+    cleaned = f"regexp_replace(cast(\"{column}\" as varchar), '{CONTROL_CHARACTERS}', '', 'g')"
+    return (f"case when regexp_matches({cleaned}, '{FORMULA_START}') "
+            f"then chr(39) || {cleaned} else {cleaned} end")
+
+
 def csv_select(relation: str, output: CsvOutput) -> str:
-    """The DuckDB select that writes ``output``'s columns from ``relation`` with their casts."""
-    casts = ", ".join(f'cast("{c}" as {CSV_CASTS[output.kind(c)]}) as "{c}"' for c in output.columns)
+    """The DuckDB select that writes ``output``'s columns from ``relation`` with their casts
+    (text made safe to open: :func:`safe_text_sql`)."""
+    casts = ", ".join(
+        f'{safe_text_sql(c)} as "{c}"' if output.kind(c) == "string"
+        else f'cast("{c}" as {CSV_CASTS[output.kind(c)]}) as "{c}"'
+        for c in output.columns
+    )
     return f"select {casts} from {relation}"
 
 

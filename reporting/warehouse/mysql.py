@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -288,24 +289,82 @@ class MySQLWarehouse(Warehouse):
     @contextmanager
     def run_lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
         """A named server lock (GET_LOCK) on a connection of its own, held for the block: runs
-        on different machines see each other, and the server frees it if the process dies."""
+        on different machines see each other, and the server frees it if the process dies.
+
+        The server also frees it when that connection dies (a kill, a network cut), and another
+        command may then take it. A watcher checks the lock every few seconds: when it is gone
+        it takes it again if it is still free, and otherwise stops this command at once
+        (reporting.stopping), rather than letting two commands write at the same time."""
+        name = self.lock_name()
+        holder = self._take_lock(name, wait_seconds)
+        if holder is None:
+            raise LockedError(
+                f"another mca command holds the lock {name!r} on {self.settings.describe()}; "
+                "wait for it or pass --wait SECONDS"
+            )
+        watch = _LockWatch(self, name, holder)
+        watch.start()
+        try:
+            yield
+        finally:
+            holder = watch.stop()
+            try:
+                holder.scalar("select release_lock(%s)", [name])
+            except Exception:  # the lock dies with the connection anyway
+                log.warning("could not release %s; it is freed when the connection closes", name)
+            finally:
+                holder.close()
+
+    def _take_lock(self, name: str, wait_seconds: float) -> MySQLWarehouse | None:
+        """A connection holding the lock ``name``, or None when another holds it."""
         holder = MySQLWarehouse(self.settings, retry_wait_seconds=self._retry_wait)
         holder.connect()
-        name = self.lock_name()
         try:
             got = holder.scalar("select get_lock(%s, %s)", [name, int(max(0, wait_seconds))])
-            if got != 1:
-                raise LockedError(
-                    f"another mca run holds the lock {name!r} on {self.settings.describe()}; "
-                    "wait for it or pass --wait SECONDS"
-                )
-            try:
-                yield
-            finally:
-                try:
-                    holder.scalar("select release_lock(%s)", [name])
-                except Exception:  # the lock dies with the connection anyway
-                    log.warning("could not release %s; it is freed when the connection closes", name)
-        finally:
+        except BaseException:
             holder.close()
+            raise
+        if got != 1:
+            holder.close()
+            return None
+        return holder
 
+
+class _LockWatch(threading.Thread):
+    """Checks every ``interval`` seconds that the lock's connection still holds it."""
+
+    def __init__(self, owner: MySQLWarehouse, name: str, holder: MySQLWarehouse, interval: float = 2.0) -> None:
+        super().__init__(name="mca-lock-watch", daemon=True)
+        self.owner, self.lock, self.holder, self.interval = owner, name, holder, interval
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            try:
+                if self.holder.scalar("select is_used_lock(%s) = connection_id()", [self.lock]) == 1:
+                    continue
+            except Exception:  # the connection itself is gone
+                pass
+            try:
+                self.holder.close()
+            except Exception:
+                pass
+            try:
+                again = self.owner._take_lock(self.lock, 0)
+            except Exception:
+                again = None
+            if again is not None and not self._done.is_set():
+                log.warning("the run lock's connection was lost; the lock was free and is held again")
+                self.holder = again
+                continue
+            log.error("the run lock %r was lost and another command holds it; stopping", self.lock)
+            from reporting.stopping import stop_main_thread
+
+            stop_main_thread()
+            return
+
+    def stop(self) -> MySQLWarehouse:
+        """Stop watching; the connection that holds the lock now."""
+        self._done.set()
+        self.join(timeout=self.interval + 10)
+        return self.holder

@@ -1,0 +1,73 @@
+"""Stopping cleanly when told to.
+
+Ctrl-C (SIGINT), SIGTERM and a lost run lock all become a KeyboardInterrupt in the main thread,
+which is what dbt, running in-process, answers by cancelling its queries. The command that was
+running then cleans up (the run's manifest and alert, staged outputs, temporary files, tables a
+build was replacing) and ends with one line and the documented exit code: 130 for SIGINT, 143
+for SIGTERM, 8 for a lost lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from reporting.errors import LockedError, McaError
+
+log = logging.getLogger(__name__)
+
+_cause: str | None = None
+_LOCK_LOST = "lost lock"
+
+
+class Interrupted(McaError):
+    """Stopped by SIGINT (exit 130) or SIGTERM (exit 143)."""
+
+    def __init__(self, message: str, signal_name: str) -> None:
+        super().__init__(message)
+        self.signal_name = signal_name
+        self.exit_code = 143 if signal_name == "SIGTERM" else 130
+
+
+def stop_main_thread(cause: str = _LOCK_LOST) -> None:
+    """From another thread: interrupt the main thread (its blocking call too) as SIGINT would."""
+    global _cause
+    _cause = cause
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # type: ignore[arg-type]
+
+
+@contextmanager
+def stop_signals() -> Iterator[None]:
+    """For the block, SIGTERM stops the command the way Ctrl-C does, and the cause is kept for
+    :func:`stopped`. Outside the main thread (signals cannot be handled there) it does nothing."""
+    global _cause
+    _cause = None
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, frame: Any) -> None:
+        global _cause
+        if _cause is None:
+            _cause = signal.Signals(signum).name
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stopped(doing: str) -> McaError:
+    """The error to end with after a KeyboardInterrupt, saying what was stopped."""
+    cause = _cause or "SIGINT"
+    if cause == _LOCK_LOST:
+        return LockedError(f"{doing} stopped: the run lock was lost (its connection went away) and "
+                           "another mca command took it")
+    return Interrupted(f"{doing} interrupted by {cause}", cause)
