@@ -18,7 +18,7 @@ import typer
 from reporting import jobs
 from reporting.contract import RAW_TABLES
 from reporting.dbt_runner import FAILED_STATUSES
-from reporting.errors import McaError
+from reporting.errors import ConfigError, McaError
 from reporting.jobs import ReportFormat
 from reporting.settings import Settings, Target, resolve_settings
 from reporting.stopping import stop_signals, stopped
@@ -124,8 +124,19 @@ class _NodeProgress:
             sys.stderr.flush()
 
 
-def _as_date(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
+#: Dates mca accepts: a year of history before the earliest fits every warehouse's date type
+#: (MySQL's DATE starts at 1000-01-01).
+EARLIEST_DATE, LATEST_DATE = dt.date(1901, 1, 1), dt.date(9999, 12, 31)
+
+
+def _as_date(value: dt.datetime | None, option: str = "--as-of") -> dt.date | None:
+    if value is None:
+        return None
+    day = value.date()
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ConfigError(f"{option} {day.isoformat()} is out of range: use a date from "
+                          f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}")
+    return day
 
 
 @app.command("sample-data")
@@ -147,7 +158,7 @@ def sample_data(
     """
     settings = _settings(target, duckdb_path)
     result = jobs.make_sample_data(
-        settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date), force=force,
+        settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date, '--end-date'), force=force,
         wait_seconds=wait,
     )
     for load in result.loads:

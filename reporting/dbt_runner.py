@@ -166,12 +166,13 @@ def _node_results(result: Any) -> list[NodeResult]:
 
 
 def one_line(message: str, limit: int = 300) -> str:
-    """dbt's multi-line message as one line: its first line and, when the cause is on a later
-    line (a driver error under "Runtime Error in model ..."), the last one too."""
-    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    """dbt's multi-line message as one line: its first line ("Runtime Error in model ...") and
+    the cause under it (the driver's error), without dbt's pointer to the compiled file."""
+    lines = [line.strip() for line in message.strip().splitlines()
+             if line.strip() and not line.strip().lower().startswith("compiled code at")]
     if not lines:
         return ""
-    text = lines[0] if len(lines) == 1 or lines[-1] in lines[0] else f"{lines[0]}: {lines[-1]}"
+    text = lines[0] if len(lines) == 1 or lines[1] in lines[0] else f"{lines[0]}: {lines[1]}"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

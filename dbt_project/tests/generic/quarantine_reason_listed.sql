@@ -5,12 +5,15 @@
 -#}
 {% test quarantine_reason_listed(model, column_name, source_table) %}
 
-select distinct given.{{ column_name }} as reason
-from {{ model }} as given
+select distinct given.reason
+from (
+    select {{ column_name }} as reason
+    from {{ model }}
+    where {{ column_name }} is not null
+) as given
 left join {{ ref('quarantine_reasons') }} as reasons
     on reasons.source_table = '{{ source_table }}'
-    and reasons.reason = given.{{ column_name }}
-where given.{{ column_name }} is not null
-    and reasons.reason is null
+    and reasons.reason = given.reason
+where reasons.reason is null
 
 {% endtest %}
