@@ -382,6 +382,7 @@ def write_reports(
         written.append(write_html(data, charts, staging / "executive_summary.html", segment_charts=segment_charts))
         lap("html")
     if ReportFormat.powerbi in formats:
+        ensure_segments_table(wh)  # the export joins it; a warehouse built by dbt alone may lack it
         export = export_powerbi(wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at)
         written.append(export.folder)
         lap("powerbi")
@@ -558,6 +559,9 @@ class _Run:
             if building and isinstance(error, Interrupted):
                 restore_interrupted_build(self.settings)
             self.fail(error)
+        except OSError as exc:  # the file system: a full or read-only --out, most likely
+            where = f" {exc.filename}" if exc.filename else ""
+            self.fail(ConfigError(f"cannot write the outputs{where}: {exc.strerror or exc}"))
         except Exception as exc:
             self.fail(exc)
         path = self.manifest.write(self.opts.out / "runs")
@@ -650,9 +654,10 @@ class _Run:
                    {"run_id": self.run_id, "status": status, "stage": stage, "target": self.settings.describe(),
                     "error": message, "manifest": str(path) if path else None})
         if isinstance(exc, McaError):
-            wrapped = type(exc)(f"{exc} (run {self.run_id}; {where})")
             if isinstance(exc, Interrupted):
-                wrapped = Interrupted(f"{exc} (run {self.run_id}; {where})", exc.signal_name)
+                wrapped: McaError = Interrupted(f"{exc} (run {self.run_id}; {where})", exc.signal_name)
+            else:
+                wrapped = type(exc)(f"{exc} (run {self.run_id}; {where})")
             wrapped.alerted = True  # type: ignore[attr-defined]
             raise wrapped from exc
         exc.alerted = True  # type: ignore[attr-defined]

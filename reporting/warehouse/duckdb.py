@@ -151,7 +151,7 @@ class DuckDBWarehouse(Warehouse):
             lock.acquire(timeout=wait_seconds)
         except Timeout:
             raise LockedError(
-                f"another mca run is using {db} (lock {path}); wait for it or pass --wait SECONDS"
+                f"another mca command is using {db} (lock {path}); wait for it or pass --wait SECONDS"
             ) from None
         try:
             yield

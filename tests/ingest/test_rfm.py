@@ -42,7 +42,7 @@ EXPECTED_AS_OF = [
 
 def build_orders(settings, as_of: dt.date | None = None):
     summary = run_dbt(settings, "build", vars={"as_of": as_of.isoformat()} if as_of else None,
-                      args=["--select", "stg_mca__orders+"], quiet=True)
+                      args=["--select", "+dim_customer_rfm"], quiet=True)
     assert summary.success
     assert summary.counts()["model"] == {"success": 3}
     assert summary.counts()["test"].get("fail", 0) == 0

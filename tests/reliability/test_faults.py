@@ -126,7 +126,7 @@ def test_a_second_run_on_the_same_warehouse_exits_clearly(target, duckdb_setting
         result = cli(s, "run", "--out", str(tmp_path / "out"), "--wait", "1")
         waited = time.monotonic() - started
     assert result.exit_code == 8
-    assert "another mca run" in result.output
+    assert "another mca command" in result.output
     assert waited >= 0.9
     assert not (tmp_path / "out" / "executive_summary.pdf").exists()
 

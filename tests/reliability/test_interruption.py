@@ -1,0 +1,150 @@
+"""Clean interruption: SIGINT and SIGTERM stop `run` and `ingest` with a manifest, an alert, no
+debris and the documented exit code; a full output disk does not silence the alert."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from reporting import jobs
+from reporting.contract import LOAD_LOG
+from reporting.settings import Settings, Target
+from reporting.warehouse import Warehouse
+from tests.reliability.test_faults import _Hook, cli, env_for
+
+D = dt.date(2026, 3, 31)
+EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@pytest.fixture
+def webhook():
+    _Hook.received.clear()
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+def start(s: Settings, *args: str, tmpdir: Path | None = None) -> subprocess.Popen:
+    env = {**os.environ, **env_for(s), "PYTHONUNBUFFERED": "1"}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
+    return subprocess.Popen([sys.executable, "-m", "reporting.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def signal_when(proc: subprocess.Popen, marker: str, sig: signal.Signals, delay: float) -> str:
+    """Send ``sig`` ``delay`` seconds after ``marker`` appears on stderr; returns stderr."""
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if marker in line:
+            time.sleep(delay)
+            proc.send_signal(sig)
+            break
+    rest_out, rest_err = proc.communicate(timeout=120)
+    return "".join(seen) + rest_err
+
+
+@pytest.mark.parametrize(("sig", "stage", "delay"), [
+    (signal.SIGINT, "dbt build", 6.0),  # past dbt's start-up, while models are built
+    (signal.SIGTERM, "dbt build", 6.0),
+    (signal.SIGTERM, "reports", 0.2),
+    (signal.SIGINT, "reports", 0.2),
+])
+def test_run_interrupted(sig, stage, delay, duckdb_settings_factory, tmp_path, webhook):
+    s = duckdb_settings_factory(f"int{sig.value}{stage[:3]}")
+    jobs.make_sample_data(s, rows=20_000, customers=2_000, end_date=D)
+    out = tmp_path / "out"
+    proc = start(s, "run", "--out", str(out), "--as-of", D.isoformat(), "--alert-webhook", webhook)
+    err = signal_when(proc, f"{stage} ...", sig, delay)
+    assert proc.returncode == EXIT[sig], err[-3000:]
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"interrupted by {sig.name}" in errors[0], err[-3000:]
+    assert "Traceback" not in err
+    assert not [p.name for p in out.iterdir() if p.name.startswith((".staging-", ".replaced-"))]
+    manifest = json.loads(next((out / "runs").glob("*.json")).read_text())
+    assert manifest["status"] == "interrupted"
+    assert manifest["stages"][-1]["status"] == "interrupted"
+    assert [a["mca"]["status"] for a in _Hook.received] == ["interrupted"]
+    with Warehouse(s) as wh:  # nothing a stopped build was replacing is left half done
+        left = wh.query("select table_name from duckdb_tables() where table_name like '%\\_\\_mca\\_%' escape '\\'")
+        running = (wh.scalar(f"select count(*) from {wh.mart('mca_build_log')} where status = 'running'")
+                   if wh.table_exists(s.schema, "mca_build_log") else 0)
+    assert left.empty and running == 0
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ingest_interrupted_keeps_nothing_of_the_file_and_no_temporary_files(sig, server_settings_factory, tmp_path):
+    s = server_settings_factory(Target.mariadb, f"ingint{sig.value}")
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as fh:
+        fh.write("campaign_name,channel,cost,impressions,clicks,conversions,revenue,date\n")
+        for i in range(400_000):
+            fh.write(f"campaign {i},Email,{i % 97}.25,1000,20,2,{i % 89}.5,2026-03-{1 + i % 28:02d}\n")
+    small = tmp_path / "small.csv"
+    small.write_text("campaign_name,channel,cost,impressions,clicks,conversions,revenue,date\n"
+                     "first,Email,1.00,10,1,0,2.00,2026-03-01\n", encoding="utf-8")
+    mapping = tmp_path / "plain.yml"
+    mapping.write_text("table: campaigns\ncolumns: {campaign_name: campaign_name, channel: channel, cost: cost, "
+                       "impressions: impressions, clicks: clicks, conversions: conversions, revenue: revenue, "
+                       "date: date}\n", encoding="utf-8")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = start(s, "ingest", "campaigns", str(small), str(big), "--mapping", str(mapping), tmpdir=tmpdir)
+    out_lines = []
+    for line in proc.stdout:  # the small file is done; the big one is being read or loaded
+        out_lines.append(line)
+        if line.startswith("small.csv"):
+            time.sleep(1.0)
+            proc.send_signal(sig)
+            break
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == EXIT[sig], err[-3000:]
+    assert f"ingest interrupted by {sig.name}" in err and "Traceback" not in err
+    assert list(tmpdir.iterdir()) == []  # no mca-ingest-* / mca-load-* folders left
+    with Warehouse(s) as wh:
+        rows = int(wh.scalar(f"select count(*) from {wh.raw('campaigns')}"))
+        loads = wh.query(f"select file_name from {wh.raw(LOAD_LOG.name)}")["file_name"].tolist()
+    assert (rows, loads) == (1, ["small.csv"])  # the finished file stays, nothing of the stopped one
+
+
+def test_a_full_output_disk_still_sends_the_alert(duckdb_settings_factory, tmp_path, webhook):
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        s = duckdb_settings_factory("fulldisk")
+        jobs.make_sample_data(s, rows=3_000, customers=300, end_date=D)
+        # an output folder of earlier runs, on a disk that has since filled up
+        out = mount / "out"
+        (out / "runs").mkdir(parents=True)
+        (out / ".mca-outputs").write_text("This folder is written by mca-report; outputs here are replaced on each run.\n")
+        with (mount / "filler").open("wb", buffering=0) as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 4096)
+            except OSError:
+                pass
+        result = cli(s, "run", "--out", str(out), "--as-of", D.isoformat(), "--alert-webhook", webhook)
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+    assert result.exit_code != 0
+    assert "no manifest: the output folder could not be written" in result.output
+    assert len(_Hook.received) == 1
+    alert = _Hook.received[0]["mca"]
+    assert alert["status"] == "failed" and alert["manifest"] is None
+    assert "No space left on device" in alert["error"] or "cannot write" in alert["error"]
