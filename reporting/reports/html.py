@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from reporting.report_data import ReportData
 from reporting.warehouse.base import CONTROL_CHARACTERS
@@ -43,8 +44,11 @@ _CONTROL = re.compile(CONTROL_CHARACTERS)
 
 def _without_control_characters(value: Any) -> Any:
     """Every value the template prints, without control characters (a NUL in a campaign name
-    would otherwise reach the page)."""
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
+    would otherwise reach the page). Markup (a macro's output) stays markup."""
+    if not isinstance(value, str):
+        return value
+    cleaned = _CONTROL.sub("", value)
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 @functools.lru_cache(maxsize=1)

@@ -87,9 +87,15 @@
     {%- do adapter.commit() -%}
 {%- endmacro %}
 
+{#- Whether this dbt command builds models: hooks are also rendered, and their Jinja run, by
+    `dbt compile` and `dbt docs generate`, which must neither journal nor put tables back. -#}
+{% macro mca_builds_models() -%}
+    {{ return(execute and flags.WHICH in ['build', 'run']) }}
+{%- endmacro %}
+
 {#- on-run-start -#}
 {% macro mca_start_build() -%}
-    {%- if execute -%}
+    {%- if mca_builds_models() -%}
         {%- do mca_ensure_build_log() -%}
         {%- do mca_restore_build('interrupted') -%}
         {%- call statement('mca_log_start') -%}
@@ -109,7 +115,7 @@
 
 {#- on-run-end: keep this build's tables when every node passed, else put everything back. -#}
 {% macro mca_finish_build(results) -%}
-    {%- if execute -%}
+    {%- if mca_builds_models() -%}
         {%- set failed = [] -%}
         {%- for result in results -%}
             {%- if result.status in ['error', 'fail', 'runtime error'] -%}

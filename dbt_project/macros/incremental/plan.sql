@@ -18,7 +18,8 @@
       (the last build did not finish);
     - lookback_days changed, or as_of moved backwards;
     - the raw table gained or lost rows at or below the last classified id, or their checksum
-      changed (rows edited in place, the table reloaded), or the channel_aliases seed changed.
+      changed (rows edited in place, the table reloaded), or the channel_aliases seed or the
+      model's own SQL (its rules) changed.
   The plan is worked out once per build, in on-run-start (macros/build/journal.sql: the
   checksum is a scan of the raw rows), and kept in mca_build_plans; the model and its hooks read
   it from there. Outside a build (dbt compile, docs generate) it is worked out on the spot.
@@ -79,6 +80,8 @@
         {%- set reason = 'raw rows at or below the last classified id were added or deleted' -%}
     {%- elif mca_aliases_checksum() != (state['aliases_checksum'] | string) -%}
         {%- set reason = 'the channel_aliases seed changed' -%}
+    {%- elif mca_rules_checksum() != (state['rules_checksum'] | string) -%}
+        {%- set reason = "the model's rules changed" -%}
     {%- else -%}
         {%- set checksum = mca_scalar_row(mca_raw_checksum_sql(0 if max_id is none else (max_id | int)))['raw_checksum'] -%}
         {%- if (checksum | string) != (state['raw_checksum'] | string) -%}
@@ -108,7 +111,7 @@
     {%- endif -%}
     {{ return(mca_scalar_row(
         "select as_of_date, window_start_date, lookback_days, max_campaign_row_id, campaign_rows,"
-        ~ " build_seq, full_build_seq, raw_checksum, aliases_checksum from " ~ state_rel)) }}
+        ~ " build_seq, full_build_seq, raw_checksum, aliases_checksum, rules_checksum from " ~ state_rel)) }}
 {%- endmacro %}
 
 {#- The plan of fct_campaign_daily (call from its model, materialization or hooks): everything,
@@ -191,6 +194,15 @@
         {{ return('') }}
     {%- endif -%}
     {{ return(graph.nodes['seed.mca.channel_aliases'].checksum.checksum | string) }}
+{%- endmacro %}
+
+{#- The checksum of int_campaigns__classified's own SQL (dbt's, from the project files): a rule
+    added or changed must reclassify the rows classified under the old rules. -#}
+{% macro mca_rules_checksum() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(graph.nodes['model.mca.int_campaigns__classified'].checksum.checksum | string) }}
 {%- endmacro %}
 
 {% macro mca_iso(value) -%}

@@ -1,8 +1,8 @@
 {#-
   What the last build of int_campaigns__classified covered: its reference date and window, the
   highest raw id it classified, its row count and build numbers, a checksum of the raw rows up to
-  that id and the channel_aliases seed file's checksum (what an append build assumes has not
-  changed). The next build works out its plan from this row (macros/incremental/plan.sql, by
+  that id, and the checksums of the channel_aliases seed file and of int_campaigns__classified's
+  SQL (what an append build assumes has not changed). The next build works out its plan from this row (macros/incremental/plan.sql, by
   name: a ref would be a cycle); the fact reads it to find the rows that changed. One row.
 -#}
 -- depends_on: {{ source('mca_raw', 'campaigns') }}
@@ -58,7 +58,8 @@ final as (
         covered.build_seq,
         covered.full_build_seq,
         checksums.raw_checksum,
-        cast('{{ mca_aliases_checksum() }}' as {{ mca_type_string(64) }}) as aliases_checksum
+        cast('{{ mca_aliases_checksum() }}' as {{ mca_type_string(64) }}) as aliases_checksum,
+        cast('{{ mca_rules_checksum() }}' as {{ mca_type_string(64) }}) as rules_checksum
     from covered
     cross join checksums
 

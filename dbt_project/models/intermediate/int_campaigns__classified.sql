@@ -202,7 +202,7 @@ final as (
         (ranked.conversions is null) as is_conversions_imputed,
         (coalesce(ranked.conversions, 0) > coalesce(ranked.clicks, 0)) as is_conversions_above_clicks,
 
-        -- the build that classified this row (see macros/incremental.sql)
+        -- the build that classified this row (see macros/incremental/plan.sql)
         cast({{ plan.seq }} as {{ mca_type_int() }}) as mca_build_seq
 
     from ranked

@@ -112,7 +112,7 @@ final as (
         coalesce(kept.cost < bounds.cost_lower_fence or kept.cost > bounds.cost_upper_fence, false) as is_cost_outlier,
         coalesce(kept.revenue < bounds.revenue_lower_fence or kept.revenue > bounds.revenue_upper_fence, false) as is_revenue_outlier,
 
-        -- the classified build this row came from (see macros/incremental.sql)
+        -- the classified build this row came from (see macros/incremental/plan.sql)
         kept.mca_build_seq
 
     from kept

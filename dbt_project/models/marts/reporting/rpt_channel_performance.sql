@@ -78,14 +78,10 @@ final as (
         ratios.clicks,
         ratios.conversions,
 
-        -- ratios of sums
-        ratios.ctr,
-        ratios.conversion_rate,
-        ratios.cpc,
-        ratios.cpa,
-        ratios.roas,
-        ratios.roi,
-        ratios.value_per_conversion,
+        -- ratios of sums: every ratio of macros/metrics.sql
+        {%- for ratio in mca_performance_ratio_names() %}
+        ratios.{{ ratio }},
+        {%- endfor %}
 
         -- the seed's averages of per-row ratios
         ratios.avg_roi,
