@@ -21,11 +21,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES
+from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES, ColumnType, TableSpec
 from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
 from reporting.ingest.mapping import Mapping, load_mapping
 from reporting.ingest.reader import ReadResult, read_file, write_rejects, REJECT_COLUMNS
@@ -285,7 +286,7 @@ class Loader:
         the new rows in (ids continued from the table's largest), the load log row."""
         wh, p = self.wh, self.ph
         columns = [c for c in self.spec.column_names if c != self.assigned]
-        frame = result.frame.reset_index(drop=True)[columns].copy()
+        frame = _money_as_text(result.frame.reset_index(drop=True)[columns].copy(), self.spec)
         rows = len(frame)
         wh.require_transactional(self.schema, self.table)
         try:
@@ -330,6 +331,19 @@ class Loader:
             raise WarehouseError(f"appending to {self.schema}.{self.table} failed, nothing loaded: "
                                  f"{_db_message(exc)}") from exc
         return load_id, first_id, last_id
+
+
+def _money_as_text(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Money columns (exact Decimals from the reader) as decimal text such as
+    "123456789012345.6789": both engines cast text to decimal(20,4) exactly (DuckDB in the
+    insert, MySQL/MariaDB in the TSV that DuckDB writes for LOAD DATA), where a float would
+    round and a column of Decimal objects would be typed by DuckDB's guess."""
+    for column in spec.columns:
+        if column.type is ColumnType.money and column.name in frame.columns:
+            frame[column.name] = pd.Series(
+                [format(v, "f") if isinstance(v, Decimal) else None for v in frame[column.name].tolist()],
+                index=frame.index, dtype=object)
+    return frame
 
 
 class _AlreadyLoaded(Exception):

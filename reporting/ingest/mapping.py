@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import decimal
 import enum
 import hashlib
 import logging
+import math
+import re
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from reporting.errors import ConfigError
-from reporting.contract import RAW_TABLES, ColumnType
+from reporting.contract import MONEY_PRECISION, MONEY_SCALE, RAW_TABLES, ColumnType
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +51,104 @@ _KINDS = {ColumnType.bigint: Kind.integer, ColumnType.integer: Kind.integer, Col
           ColumnType.float: Kind.float, ColumnType.text: Kind.text, ColumnType.date: Kind.date}
 
 
+#: Money is stored at this many decimals; more are rounded half to even (banker's rounding).
+MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+MONEY_LIMIT = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)  # money is below this in magnitude
+_MONEY_MAX = MONEY_LIMIT - MONEY_QUANTUM
+_DOUBLE_MAX = Decimal(repr(1.7976931348623157e308))
+
+#: The exact values each numeric column type holds, inclusive, and how a reason names them.
+BOUNDS: dict[ColumnType, tuple[Decimal, Decimal, str]] = {
+    ColumnType.bigint: (Decimal(-(2**63)), Decimal(2**63 - 1), f"bigint: {-(2**63)} to {2**63 - 1}"),
+    ColumnType.integer: (Decimal(-(2**31)), Decimal(2**31 - 1), f"integer: {-(2**31)} to {2**31 - 1}"),
+    ColumnType.money: (-_MONEY_MAX, _MONEY_MAX,
+                       f"decimal({MONEY_PRECISION},{MONEY_SCALE}): -{_MONEY_MAX} to {_MONEY_MAX}"),
+    ColumnType.float: (-_DOUBLE_MAX, _DOUBLE_MAX, "double: finite, up to 1.8e308 in magnitude"),
+}
+
+#: Rounding money to its scale: exact up to 100 digits, half to even.
+ROUNDING = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX,
+                           Emin=decimal.MIN_EMIN, traps=[decimal.InvalidOperation])
+#: Sums, differences and products: exact, or they raise (decimal.Inexact, Overflow) rather than round.
+EXACT = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN,
+                        traps=[decimal.InvalidOperation, decimal.Inexact, decimal.Overflow,
+                               decimal.Underflow, decimal.Subnormal])
+
+#: A number as a file or a mapping writes it (ASCII digits; exponent allowed), after the
+#: format's thousands separators are removed and its decimal comma is made a point.
+NUMBER = re.compile(r"[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*")
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
-    """How a raw column is parsed and checked: its kind, and its bounds (from the contract)."""
+    """How a raw column is parsed and checked: its kind, its type and bounds (from the contract)."""
 
     name: str
     kind: Kind
+    type: ColumnType
     max_length: int | None = None  # text
-    max_abs: float | None = None  # numbers: largest magnitude the column stores
 
     @property
     def is_numeric(self) -> bool:
         return self.kind in (Kind.integer, Kind.decimal, Kind.float)
 
+    @property
+    def range_text(self) -> str:
+        """The values the column holds, for reasons: ``decimal(20,4): -9999999999999999.9999 to ...``."""
+        return BOUNDS[self.type][2]
+
+    def fit(self, value: Decimal) -> tuple[Decimal | int | float | None, str | None]:
+        """``value`` as the column stores it, exactly, or None and why it cannot be stored.
+
+        Whole-number columns take whole values in their range; money is rounded half to even to
+        its scale, then must be within +-9999999999999999.9999; doubles must stay finite.
+        """
+        low, high, _ = BOUNDS[self.type]
+        out_of_range = f"out of range ({self.range_text})"
+        if self.kind is Kind.integer:
+            if value != value.to_integral_value():
+                return None, "not a whole number"
+            if not low <= value <= high:
+                return None, out_of_range
+            return int(value), None
+        if self.kind is Kind.decimal:
+            if value.copy_abs() >= MONEY_LIMIT:  # (and so rounding stays well within 100 digits)
+                return None, out_of_range
+            rounded = value.quantize(MONEY_QUANTUM, context=ROUNDING)
+            if not low <= rounded <= high:
+                return None, out_of_range
+            return rounded, None
+        number = float(value)
+        if not math.isfinite(number):
+            return None, out_of_range
+        return number, None
+
 
 def column_specs(table: str) -> dict[str, ColumnSpec]:
     """The columns a mapping fills (the one mca assigns left out), with their parsing rules."""
     spec = RAW_TABLES[table]
-    return {c.name: ColumnSpec(c.name, _KINDS[c.type], max_length=c.length, max_abs=c.max_abs)
+    return {c.name: ColumnSpec(c.name, _KINDS[c.type], c.type, max_length=c.length)
             for c in spec.columns if c.name != spec.assigned}
 
+
+def yaml_number(value: Any) -> Decimal | None:
+    """A number written in a mapping, exactly: YAML integers as they are, YAML floats by their
+    shortest repr (``0.1`` is 0.1, not the nearest double), texts by the NUMBER syntax."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    if isinstance(value, str) and NUMBER.fullmatch(value):
+        try:
+            return Decimal(value)
+        except decimal.InvalidOperation:  # an exponent beyond what decimal represents
+            return None
+    return None
+
 WHITESPACE = "whitespace"
-EXPRESSION_KEYS = ("column", "const", "concat", "sum", "difference", "date_parts")
+EXPRESSION_KEYS = ("column", "const", "concat", "sum", "difference", "product", "date_parts")
 OPTION_KEYS = ("separator", "format", "required")
 FORMAT_KEYS = ("delimiter", "quotechar", "encoding", "header", "names", "decimal", "thousands",
                "date_format", "null_values", "strip")
@@ -77,13 +157,13 @@ TOP_KEYS = ("table", "description", "format", "columns")
 #: Which expressions can fill a column of each kind.
 ALLOWED: dict[Kind, tuple[str, ...]] = {
     Kind.text: ("column", "const", "concat"),
-    Kind.integer: ("column", "const", "sum", "difference"),
-    Kind.decimal: ("column", "const", "sum", "difference"),
-    Kind.float: ("column", "const", "sum", "difference"),
+    Kind.integer: ("column", "const", "sum", "difference", "product"),
+    Kind.decimal: ("column", "const", "sum", "difference", "product"),
+    Kind.float: ("column", "const", "sum", "difference", "product"),
     Kind.date: ("column", "const", "date_parts"),
 }
 
-Operand = str | int | float  # a source column name, or a number
+Operand = str | Decimal  # a source column name, or a number (exact)
 
 
 @dataclass(frozen=True)
@@ -108,12 +188,12 @@ class ColumnMapping:
 
     target: str
     spec: ColumnSpec
-    kind: str  # "column", "const", "concat", "sum", "difference", "date_parts" or "null"
+    kind: str  # "column", "const", "concat", "sum", "difference", "product", "date_parts" or "null"
     operands: tuple[Operand, ...] = ()
     value: Any = None  # const, already converted to the column's kind
     separator: str = ""
     date_format: str | None = None
-    date_parts: tuple[tuple[str, Operand], ...] = ()  # (("year", ...), ("month", ...), ("day", ...))
+    date_parts: tuple[tuple[str, str | int], ...] = ()  # (("year", ...), ("month", ...), ("day", ...))
     required: bool = False
 
     def source_columns(self) -> list[str]:
@@ -359,14 +439,15 @@ def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, wh
         if not isinstance(separator, str):
             raise ConfigError(f"{where}.separator must be text, got {separator!r}")
         return ColumnMapping(kind=kind, operands=tuple(value), separator=separator, **common)
-    if kind in ("sum", "difference"):
+    if kind in ("sum", "difference", "product"):
         ok = isinstance(value, list) and value and all(_is_operand(v) for v in value)
         if not ok or (kind == "difference" and len(value) != 2):
             shape = "[a, b] (a - b)" if kind == "difference" else "a list"
             raise ConfigError(f"{where}.{kind} must be {shape} of column names or numbers")
         if not any(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}.{kind} uses no column; use const for a constant")
-        return ColumnMapping(kind=kind, operands=tuple(value), **common)
+        operands = tuple(v if isinstance(v, str) else yaml_number(v) for v in value)
+        return ColumnMapping(kind=kind, operands=operands, **common)
     # date_parts
     if not isinstance(value, MappingABC):
         raise ConfigError(f"{where}.date_parts must have year, month and day")
@@ -385,7 +466,7 @@ def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, wh
 def _is_operand(v: Any) -> bool:
     if isinstance(v, bool):
         return False
-    return (isinstance(v, str) and v != "") or isinstance(v, (int, float))
+    return (isinstance(v, str) and v != "") or (isinstance(v, (int, float)) and yaml_number(v) is not None)
 
 
 def _convert_const(value: Any, spec: ColumnSpec, where: str) -> Any:
@@ -408,16 +489,12 @@ def _convert_const(value: Any, spec: ColumnSpec, where: str) -> Any:
             return dt.date.fromisoformat(str(value))
         except ValueError:
             raise bad from None
-    if isinstance(value, bool):
+    number = yaml_number(value)
+    if number is None:
         raise bad
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise bad from None
-    if spec.max_abs is not None and abs(number) >= spec.max_abs:
-        raise ConfigError(f"{where}.const {value!r} is out of range for {spec.name}")
-    if spec.kind is Kind.integer:
-        if number != int(number):
-            raise bad
-        return int(number)
-    return number
+    fitted, problem = spec.fit(number)
+    if problem == "not a whole number":
+        raise bad
+    if problem is not None:
+        raise ConfigError(f"{where}.const {value!r} is {problem}")
+    return fitted
