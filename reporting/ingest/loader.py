@@ -28,7 +28,7 @@ import pandas as pd
 
 from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES, ColumnType, TableSpec
 from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
-from reporting.ingest.mapping import Mapping, load_mapping
+from reporting.ingest.mapping import QUOTE_LIMIT, Mapping, load_mapping
 from reporting.ingest.reader import ReadResult, read_file, write_rejects, REJECT_COLUMNS
 from reporting.settings import Settings
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, short_error
@@ -325,8 +325,12 @@ class Loader:
                     f"values ({wh.markers(len(names))})",
                     [values[n] for n in names],
                 )
-        except (_AlreadyLoaded, WarehouseError):
+        except _AlreadyLoaded:
             raise
+        except WarehouseError as exc:
+            if len(str(exc)) <= 2 * QUOTE_LIMIT:
+                raise
+            raise WarehouseError(f"{str(exc)[:2 * QUOTE_LIMIT]}… ({len(str(exc)):,} characters)") from exc
         except Exception as exc:
             raise WarehouseError(f"appending to {self.schema}.{self.table} failed, nothing loaded: "
                                  f"{_db_message(exc)}") from exc
@@ -353,8 +357,11 @@ class _AlreadyLoaded(Exception):
 
 
 def _db_message(exc: BaseException) -> str:
+    """The driver's first line, cut to QUOTE_LIMIT characters: a database error can quote a
+    value from the file."""
     text = short_error(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= QUOTE_LIMIT else f"{line[:QUOTE_LIMIT]}… ({len(line):,} characters)"
 
 
 def _save_rejects(result: ReadResult, path: Path) -> Path | None:

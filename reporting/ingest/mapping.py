@@ -36,6 +36,23 @@ from reporting.contract import MONEY_PRECISION, MONEY_SCALE, RAW_TABLES, ColumnT
 
 log = logging.getLogger(__name__)
 
+#: The most characters of a file, or of one value in a mapping, that a message quotes.
+QUOTE_LIMIT = 200
+
+
+def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` for a one-line message: as repr, cut after ``limit`` characters with an ellipsis
+    and the total length, so that no message carries a whole file (or its secrets)."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
+def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value from a mapping for a message: its repr, cut like :func:`excerpt`."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
 
 class Kind(str, enum.Enum):
     """How a raw column's values are parsed from text."""
@@ -228,54 +245,93 @@ class Mapping:
         return out
 
     def check_header(self, header: list[str], file_name: str) -> None:
-        """Fail naming the first source column that is missing from (or repeated in) ``header``."""
-        for source, users in self.source_columns().items():
+        """Fail naming the first source column that is missing from (or repeated in) ``header``.
+
+        The header is listed (at most QUOTE_LIMIT characters of it) only when it has some of the
+        mapping's columns: a file that has none of them is probably not an export at all (an
+        environment file, say), and its first line is nobody's business in a message.
+        """
+        sources = self.source_columns()
+        for source, users in sources.items():
             found = header.count(source)
             if found == 1:
                 continue
             used_by = ", ".join(users)
             if found > 1:
-                raise ConfigError(f"{file_name}: column {source!r} (used by {used_by}) appears {found} "
+                raise ConfigError(f"{file_name}: column {shown(source)} (used by {used_by}) appears {found} "
                                   f"times in the header; rename it in the file")
             near = [h for h in header if h.lower() == source.lower()]
-            hint = f" (did you mean {near[0]!r}? names are case-sensitive)" if near else ""
-            shown = ", ".join(repr(h) for h in header if h)
-            raise ConfigError(f"mapping {self.name}: column {source!r} (used by {used_by}) is not in the "
-                              f"header of {file_name}{hint}; the header has: {shown}")
+            hint = f" (did you mean {shown(near[0])}? names are case-sensitive)" if near else ""
+            missing = f"mapping {self.name}: column {shown(source)} (used by {used_by}) is not in the header of " \
+                      f"{file_name}{hint}"
+            if near or any(s in header for s in sources):
+                listed = ", ".join(repr(h) for h in header if h)
+                if len(listed) > QUOTE_LIMIT:
+                    listed = f"{listed[:QUOTE_LIMIT]}… ({len(header):,} columns, {len(listed):,} characters)"
+                raise ConfigError(f"{missing}; the header has: {listed}")
+            fields = f"{len(header):,} field{'s' if len(header) != 1 else ''}"
+            delimiter = "; is format.delimiter right?" if len(header) == 1 else ""
+            raise ConfigError(f"{missing}, nor is any other column the mapping reads (its header line has "
+                              f"{fields}{delimiter}); is it the file the mapping is for?")
 
 
 # ---- loading ---------------------------------------------------------------------------------
 
 
+#: A mapping is a small YAML file; anything larger is refused unread.
+MAPPING_MAX_BYTES = 1_000_000
+
+
+class NotAMapping(ConfigError):
+    """The file given as a mapping is not one (messages say so without quoting it)."""
+
+
 def load_mapping(path: Path) -> Mapping:
-    """Read and validate a mapping file. Raises ConfigError naming the bad key or value."""
+    """Read and validate a mapping file. Raises ConfigError naming the bad key or value.
+
+    A file that is not a mapping at all (too large, not UTF-8, not YAML, or YAML without the
+    keys table and columns) is refused as such, without quoting any of it: ``--mapping``
+    pointed at the wrong file must not print that file.
+    """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAPPING_MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read mapping {path}: {exc.strerror or exc}") from None
+    not_a_mapping = f"{path} is not a mapping (a YAML file with the keys table, format and columns)"
+    if len(data) > MAPPING_MAX_BYTES:
+        raise NotAMapping(f"{not_a_mapping}: it is larger than {MAPPING_MAX_BYTES:,} bytes")
     import yaml
 
     try:
         doc = yaml.safe_load(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ConfigError(f"mapping {path} is not UTF-8 text") from None
+        raise NotAMapping(f"{not_a_mapping}: it is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"cannot parse mapping {path}{where}: {problem}") from None
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(f"cannot parse mapping {path}{where}: {problem[:QUOTE_LIMIT]} "
+                          "(is it a mapping? see mappings/README.md)") from None
+    if not _looks_like_a_mapping(doc):
+        raise NotAMapping(not_a_mapping)
     return parse_mapping(doc, name=path.stem, sha256=hashlib.sha256(data).hexdigest(), path=path)
+
+
+def _looks_like_a_mapping(doc: Any) -> bool:
+    return isinstance(doc, MappingABC) and ("table" in doc or "columns" in doc)
 
 
 def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = None) -> Mapping:
     """Validate a mapping already parsed from YAML (a dict)."""
     where = f"mapping {name}"
-    if not isinstance(doc, MappingABC):
-        raise ConfigError(f"{where}: expected keys table, format, columns at the top level")
+    if not _looks_like_a_mapping(doc):
+        raise NotAMapping(f"{where} is not a mapping: expected the keys table, format and columns at "
+                          "the top level")
     _no_unknown(doc, TOP_KEYS, where)
     table = doc.get("table")
     if table not in RAW_TABLES:
-        raise ConfigError(f"{where}: table must be one of {', '.join(RAW_TABLES)}, got {table!r}")
+        raise ConfigError(f"{where}: table must be one of {', '.join(RAW_TABLES)}, got {shown(table)}")
     fmt = _parse_format(doc.get("format") or {}, where)
     columns_doc = doc.get("columns")
     if not isinstance(columns_doc, MappingABC) or not columns_doc:
@@ -285,7 +341,8 @@ def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = 
         if target not in specs:
             assigned = set(RAW_TABLES[table].column_names) - set(specs)
             why = " (mca assigns it)" if target in assigned else ""
-            raise ConfigError(f"{where}: columns.{target}: not a column the {table} table takes{why}; "
+            key = str(target) if len(str(target)) <= QUOTE_LIMIT else f"{str(target)[:QUOTE_LIMIT]}…"
+            raise ConfigError(f"{where}: columns.{key}: not a column the {table} table takes{why}; "
                               f"its columns are: {', '.join(specs)}")
     missing = [c for c in specs if c not in columns_doc]
     if missing:
@@ -302,7 +359,7 @@ def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = 
 def _no_unknown(doc: MappingABC, allowed: tuple[str, ...], where: str) -> None:
     for key in doc:
         if key not in allowed:
-            raise ConfigError(f"{where}: unknown key {key!r}; expected one of: {', '.join(allowed)}")
+            raise ConfigError(f"{where}: unknown key {shown(key)}; expected one of: {', '.join(allowed)}")
 
 
 def _parse_format(doc: Any, where: str) -> FileFormat:
@@ -319,7 +376,7 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
         if value is None and allow_null:
             return None
         if not isinstance(value, str):
-            raise ConfigError(f"{where}.{key} must be text, got {value!r}")
+            raise ConfigError(f"{where}.{key} must be text, got {shown(value)}")
         return value
 
     delimiter = text_opt("delimiter", ",")
@@ -328,19 +385,19 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
     elif delimiter == "tab":
         delimiter = "\t"
     elif delimiter is None or len(delimiter) != 1 or delimiter in "\r\n":
-        raise ConfigError(f"{where}.delimiter must be one character, 'tab' or 'whitespace', got {delimiter!r}")
+        raise ConfigError(f"{where}.delimiter must be one character, 'tab' or 'whitespace', got {shown(delimiter)}")
     quotechar = text_opt("quotechar", '"', allow_null=True)
     if quotechar is not None and (len(quotechar) != 1 or quotechar == delimiter):
         raise ConfigError(f"{where}.quotechar must be one character other than the delimiter (or null), "
-                          f"got {quotechar!r}")
+                          f"got {shown(quotechar)}")
     encoding = text_opt("encoding", "utf-8") or "utf-8"
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise ConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from None
+        raise ConfigError(f"{where}.encoding: unknown encoding {shown(encoding)}") from None
     header = doc.get("header", True)
     if not isinstance(header, bool):
-        raise ConfigError(f"{where}.header must be true or false, got {header!r}")
+        raise ConfigError(f"{where}.header must be true or false, got {shown(header)}")
     names = doc.get("names")
     if names is not None:
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
@@ -350,15 +407,15 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
         raise ConfigError(f"{where}: a file without a header needs names (the column names, in order)")
     decimal = text_opt("decimal", ".")
     if decimal not in (".", ","):
-        raise ConfigError(f"{where}.decimal must be '.' or ',', got {decimal!r}")
+        raise ConfigError(f"{where}.decimal must be '.' or ',', got {shown(decimal)}")
     thousands = text_opt("thousands", None, allow_null=True)
     if thousands is not None and (len(thousands) != 1 or thousands == decimal or thousands.isdigit()):
         raise ConfigError(f"{where}.thousands must be one character other than the decimal separator "
-                          f"(or null), got {thousands!r}")
+                          f"(or null), got {shown(thousands)}")
     if thousands is not None and thousands == delimiter:
-        raise ConfigError(f"{where}.thousands cannot be the delimiter {delimiter!r}")
+        raise ConfigError(f"{where}.thousands cannot be the delimiter {shown(delimiter)}")
     if decimal == delimiter:
-        raise ConfigError(f"{where}.decimal cannot be the delimiter {delimiter!r}")
+        raise ConfigError(f"{where}.decimal cannot be the delimiter {shown(delimiter)}")
     date_format = text_opt("date_format", base.date_format) or base.date_format
     _check_date_format(date_format, f"{where}.date_format")
     nulls = doc.get("null_values", [])
@@ -369,7 +426,7 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
                           "(quote them in YAML)")
     strip = doc.get("strip", True)
     if not isinstance(strip, bool):
-        raise ConfigError(f"{where}.strip must be true or false, got {strip!r}")
+        raise ConfigError(f"{where}.strip must be true or false, got {shown(strip)}")
     return FileFormat(
         delimiter=delimiter, quotechar=quotechar, encoding=encoding, header=header, names=names,
         decimal=decimal, thousands=thousands, date_format=date_format,
@@ -379,11 +436,11 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
 
 def _check_date_format(fmt: str, where: str) -> None:
     if "%" not in fmt:
-        raise ConfigError(f"{where} must be a strftime format such as '%d/%m/%Y', got {fmt!r}")
+        raise ConfigError(f"{where} must be a strftime format such as '%d/%m/%Y', got {shown(fmt)}")
     try:
         dt.date(2001, 2, 3).strftime(fmt)
     except ValueError as exc:
-        raise ConfigError(f"{where}: invalid format {fmt!r}: {exc}") from None
+        raise ConfigError(f"{where}: invalid format {shown(fmt)}: {exc}") from None
 
 
 def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, where: str,
@@ -408,7 +465,7 @@ def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, wh
                           f"{', '.join(ALLOWED[spec.kind])}")
     required = entry.get("required", required_default)
     if not isinstance(required, bool):
-        raise ConfigError(f"{where}.required must be true or false, got {required!r}")
+        raise ConfigError(f"{where}.required must be true or false, got {shown(required)}")
     if required_default and not required:
         raise ConfigError(f"{where}.required cannot be false: the {target} column cannot be empty")
     if "separator" in entry and kind != "concat":
@@ -418,14 +475,14 @@ def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, wh
         if not (spec.kind is Kind.date and kind == "column"):
             raise ConfigError(f"{where}.format only applies to a date read from a column")
         if not isinstance(date_format, str):
-            raise ConfigError(f"{where}.format must be text, got {date_format!r}")
+            raise ConfigError(f"{where}.format must be text, got {shown(date_format)}")
         _check_date_format(date_format, f"{where}.format")
     value = entry[kind]
     common = dict(target=target, spec=spec, required=required)
 
     if kind == "column":
         if not isinstance(value, str) or value == "":
-            raise ConfigError(f"{where}.column must be a column name, got {value!r}")
+            raise ConfigError(f"{where}.column must be a column name, got {shown(value)}")
         return ColumnMapping(kind=kind, operands=(value,), date_format=date_format or fmt.date_format, **common)
     if kind == "const":
         converted = _convert_const(value, spec, where)
@@ -437,7 +494,7 @@ def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, wh
             raise ConfigError(f"{where}.concat must be a list of column names")
         separator = entry.get("separator", "")
         if not isinstance(separator, str):
-            raise ConfigError(f"{where}.separator must be text, got {separator!r}")
+            raise ConfigError(f"{where}.separator must be text, got {shown(separator)}")
         return ColumnMapping(kind=kind, operands=tuple(value), separator=separator, **common)
     if kind in ("sum", "difference", "product"):
         ok = isinstance(value, list) and value and all(_is_operand(v) for v in value)
@@ -456,7 +513,7 @@ def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, wh
     for part in ("year", "month", "day"):
         v = value.get(part)
         if not (isinstance(v, str) and v) and not (isinstance(v, int) and not isinstance(v, bool)):
-            raise ConfigError(f"{where}.date_parts.{part} must be a column name or a whole number, got {v!r}")
+            raise ConfigError(f"{where}.date_parts.{part} must be a column name or a whole number, got {shown(v)}")
         parts.append((part, v))
     if not any(isinstance(v, str) for _, v in parts):
         raise ConfigError(f"{where}.date_parts uses no column; use const for a constant date")
@@ -472,7 +529,7 @@ def _is_operand(v: Any) -> bool:
 def _convert_const(value: Any, spec: ColumnSpec, where: str) -> Any:
     if value is None:
         return None
-    bad = ConfigError(f"{where}.const: {value!r} is not a valid {spec.kind.value}")
+    bad = ConfigError(f"{where}.const: {shown(value)} is not a valid {spec.kind.value}")
     if spec.kind is Kind.text:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise bad
@@ -496,5 +553,5 @@ def _convert_const(value: Any, spec: ColumnSpec, where: str) -> Any:
     if problem == "not a whole number":
         raise bad
     if problem is not None:
-        raise ConfigError(f"{where}.const {value!r} is {problem}")
+        raise ConfigError(f"{where}.const {shown(value)} is {problem}")
     return fitted

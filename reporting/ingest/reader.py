@@ -37,6 +37,8 @@ from reporting.ingest.mapping import BOUNDS, EXACT, NUMBER, ColumnMapping, FileF
 log = logging.getLogger(__name__)
 
 REJECT_COLUMNS = ["line", "reason", "raw_line"]
+#: A rejects file keeps each rejected line, cut to this many characters (the reason says so).
+RAW_LINE_LIMIT = 1_000
 
 MONTHS = {
     name: number
@@ -253,17 +255,28 @@ def read_bytes(data: bytes, mapping: Mapping, *, file_name: str) -> ReadResult:
     reasons = _join_reasons([split.wrong, *errors])
     if len(reasons):
         frame = frame[~frame.index.isin(reasons.index)]
-    rejects = pd.DataFrame({
-        "line": reasons.index.to_numpy(dtype=np.int64),
-        "reason": reasons.to_numpy(dtype=object),
-        "raw_line": split.raw.reindex(reasons.index).to_numpy(dtype=object),
-    })
+    rejects = _rejects(reasons, split.raw.reindex(reasons.index))
     rows_read = len(split.raw)
     duplicates = int(split.raw.duplicated().sum())
     log.info("%s: %d lines read, %d ok, %d rejected, %d duplicate, %d blank", file_name, rows_read,
              len(frame), len(rejects), duplicates, split.blank)
     return ReadResult(file_name=file_name, frame=frame, rejects=rejects, rows_read=rows_read,
                       duplicate_lines=duplicates, blank_lines=split.blank)
+
+
+def _rejects(reasons: pd.Series, raw: pd.Series) -> pd.DataFrame:
+    """The rejects table; a raw line longer than RAW_LINE_LIMIT is cut, and its reason says so."""
+    lines = raw.tolist()
+    texts = reasons.tolist()
+    for i, line in enumerate(lines):
+        if isinstance(line, str) and len(line) > RAW_LINE_LIMIT:
+            texts[i] = f"{texts[i]} (raw_line cut to its first {RAW_LINE_LIMIT:,} of {len(line):,} characters)"
+            lines[i] = line[:RAW_LINE_LIMIT]
+    return pd.DataFrame({
+        "line": reasons.index.to_numpy(dtype=np.int64),
+        "reason": np.asarray(texts, dtype=object),
+        "raw_line": np.asarray(lines, dtype=object),
+    })
 
 
 def _join_reasons(parts: list[pd.Series]) -> pd.Series:
