@@ -67,6 +67,9 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     duplicate_lines: int = 0
+    skipped_above_header: int = 0  # lines skipped on purpose, see ReadResult
+    skipped_footer: int = 0
+    skipped_empty: int = 0
     rejects_path: Path | None = None
     load_id: int | None = None
     first_id: int | None = None
@@ -75,6 +78,10 @@ class FileOutcome:
     replaced: list[PreviousLoad] = field(default_factory=list)
     other_versions: list[PreviousLoad] = field(default_factory=list)  # same path, other content, kept
     seconds: float = 0.0
+
+    @property
+    def lines_skipped(self) -> int:
+        return self.skipped_above_header + self.skipped_footer + self.skipped_empty
 
 
 # ---- the whole command -----------------------------------------------------------------------
@@ -241,6 +248,9 @@ class Loader:
         result = read_file(path, mapping, data)
         outcome.rows_read, outcome.rows_rejected = result.rows_read, result.rows_rejected
         outcome.duplicate_lines = result.duplicate_lines
+        outcome.skipped_above_header = result.skipped_above_header
+        outcome.skipped_footer = result.skipped_footer
+        outcome.skipped_empty = result.skipped_empty
         if rejects_path is not None:
             outcome.rejects_path = _save_rejects(result, rejects_path)
         if result.reject_pct > max_reject_pct:

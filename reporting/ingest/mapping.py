@@ -29,7 +29,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reporting.errors import ConfigError
 from reporting.contract import MONEY_PRECISION, MONEY_SCALE, RAW_TABLES, ColumnType
@@ -167,9 +167,11 @@ def yaml_number(value: Any) -> Decimal | None:
 WHITESPACE = "whitespace"
 EXPRESSION_KEYS = ("column", "const", "concat", "sum", "difference", "product", "date_parts")
 OPTION_KEYS = ("separator", "format", "required")
-FORMAT_KEYS = ("delimiter", "quotechar", "encoding", "header", "names", "decimal", "thousands",
-               "date_format", "null_values", "strip")
-TOP_KEYS = ("table", "description", "format", "columns")
+FORMAT_KEYS = ("delimiter", "quotechar", "encoding", "header", "names", "skip_lines", "skip_footer", "decimal",
+               "thousands", "date_format", "null_values", "strip")
+TOP_KEYS = ("table", "description", "format", "skip_if_empty", "columns")
+#: skip_lines: auto looks for the header line among this many first lines of a file.
+HEADER_SEARCH_LINES = 100
 
 #: Which expressions can fill a column of each kind.
 ALLOWED: dict[Kind, tuple[str, ...]] = {
@@ -192,6 +194,8 @@ class FileFormat:
     encoding: str = "utf-8"
     header: bool = True
     names: tuple[str, ...] | None = None
+    skip_lines: int | Literal["auto"] = 0  # lines before the header; auto: found by the column names
+    skip_footer: re.Pattern[str] | None = None  # lines at the end that match it are skipped
     decimal: str = "."
     thousands: str | None = None
     date_format: str = "%Y-%m-%d"
@@ -235,13 +239,17 @@ class Mapping:
     columns: dict[str, ColumnMapping]
     sha256: str
     path: Path | None = None
+    skip_if_empty: tuple[str, ...] = ()  # source columns: a line where one is empty is skipped
 
     def source_columns(self) -> dict[str, list[str]]:
-        """Each source column the mapping reads, with the raw columns that use it."""
+        """Each source column the mapping reads, with the raw columns that use it (or
+        ``skip_if_empty``)."""
         out: dict[str, list[str]] = {}
         for col in self.columns.values():
             for source in col.source_columns():
                 out.setdefault(source, []).append(col.target)
+        for source in self.skip_if_empty:
+            out.setdefault(source, []).append("skip_if_empty")
         return out
 
     def check_header(self, header: list[str], file_name: str) -> None:
@@ -353,7 +361,11 @@ def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = 
         target: _parse_column(target, specs[target], columns_doc[target], fmt, where, target in required)
         for target in specs
     }
-    return Mapping(name=name, table=str(table), format=fmt, columns=columns, sha256=sha256, path=path)
+    skip_if_empty = doc.get("skip_if_empty") or []
+    if not isinstance(skip_if_empty, list) or not all(isinstance(c, str) and c for c in skip_if_empty):
+        raise ConfigError(f"{where}: skip_if_empty must be a list of source column names, e.g. [CustomerID]")
+    return Mapping(name=name, table=str(table), format=fmt, columns=columns, sha256=sha256, path=path,
+                   skip_if_empty=tuple(skip_if_empty))
 
 
 def _no_unknown(doc: MappingABC, allowed: tuple[str, ...], where: str) -> None:
@@ -387,7 +399,8 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
     elif delimiter is None or len(delimiter) != 1 or delimiter in "\r\n":
         raise ConfigError(f"{where}.delimiter must be one character, 'tab' or 'whitespace', got {shown(delimiter)}")
     quotechar = text_opt("quotechar", '"', allow_null=True)
-    if quotechar is not None and (len(quotechar) != 1 or quotechar == delimiter):
+    if quotechar is not None and (len(quotechar) != 1 or quotechar == delimiter
+                                  or (delimiter is None and quotechar.isspace())):
         raise ConfigError(f"{where}.quotechar must be one character other than the delimiter (or null), "
                           f"got {shown(quotechar)}")
     encoding = text_opt("encoding", "utf-8") or "utf-8"
@@ -405,6 +418,24 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
         names = tuple(names)
     elif not header:
         raise ConfigError(f"{where}: a file without a header needs names (the column names, in order)")
+    skip_lines = doc.get("skip_lines", 0)
+    if skip_lines == "auto":
+        if not header or names is not None:
+            raise ConfigError(f"{where}.skip_lines: auto finds the header line by the column names the "
+                              "mapping reads, so it needs header: true and no names")
+    elif isinstance(skip_lines, bool) or not isinstance(skip_lines, int) or skip_lines < 0:
+        raise ConfigError(f"{where}.skip_lines must be a number of lines (0 or more) or auto, "
+                          f"got {shown(skip_lines)}")
+    footer = doc.get("skip_footer")
+    skip_footer = None
+    if footer is not None:
+        if not isinstance(footer, str) or not footer:
+            raise ConfigError(f"{where}.skip_footer must be a regular expression, e.g. \"^Total\", "
+                              f"got {shown(footer)}")
+        try:
+            skip_footer = re.compile(footer)
+        except re.error as exc:
+            raise ConfigError(f"{where}.skip_footer: not a regular expression ({exc})") from None
     decimal = text_opt("decimal", ".")
     if decimal not in (".", ","):
         raise ConfigError(f"{where}.decimal must be '.' or ',', got {shown(decimal)}")
@@ -412,8 +443,12 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
     if thousands is not None and (len(thousands) != 1 or thousands == decimal or thousands.isdigit()):
         raise ConfigError(f"{where}.thousands must be one character other than the decimal separator "
                           f"(or null), got {shown(thousands)}")
-    if thousands is not None and thousands == delimiter:
-        raise ConfigError(f"{where}.thousands cannot be the delimiter {shown(delimiter)}")
+    # the delimiter (or, between whitespace-separated fields, a space) can group thousands only
+    # inside quoted fields: "22,022" in a comma-separated file
+    splits = thousands == delimiter or (delimiter is None and thousands is not None and thousands in " \t")
+    if splits and quotechar is None:
+        raise ConfigError(f"{where}.thousands cannot be the delimiter {shown(thousands)} unless fields are "
+                          "quoted: set quotechar (numbers such as \"22,022\" must then be quoted)")
     if decimal == delimiter:
         raise ConfigError(f"{where}.decimal cannot be the delimiter {shown(delimiter)}")
     date_format = text_opt("date_format", base.date_format) or base.date_format
@@ -429,8 +464,8 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
         raise ConfigError(f"{where}.strip must be true or false, got {shown(strip)}")
     return FileFormat(
         delimiter=delimiter, quotechar=quotechar, encoding=encoding, header=header, names=names,
-        decimal=decimal, thousands=thousands, date_format=date_format,
-        null_values=frozenset(v.strip() if strip else v for v in nulls), strip=strip,
+        skip_lines=skip_lines, skip_footer=skip_footer, decimal=decimal, thousands=thousands,
+        date_format=date_format, null_values=frozenset(v.strip() if strip else v for v in nulls), strip=strip,
     )
 
 

@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reporting.errors import DataError
-from reporting.ingest.mapping import BOUNDS, EXACT, NUMBER, ColumnMapping, FileFormat, Kind, Mapping
+from reporting.errors import ConfigError, DataError
+from reporting.ingest.mapping import (BOUNDS, EXACT, HEADER_SEARCH_LINES, NUMBER, ColumnMapping, FileFormat, Kind,
+                                      Mapping, shown)
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,17 @@ class ReadResult:
     file_name: str
     frame: pd.DataFrame  # the mapping's raw columns, typed; index = physical line number
     rejects: pd.DataFrame  # line, reason, raw_line
-    rows_read: int  # data lines (header and blank lines not counted)
+    rows_read: int  # data lines: loaded + rejected (header, blank and skipped lines not counted)
     duplicate_lines: int  # data lines identical to an earlier data line (kept)
     blank_lines: int
+    skipped_above_header: int = 0  # non-blank lines before the header (format.skip_lines)
+    skipped_footer: int = 0  # lines at the end that match format.skip_footer
+    skipped_empty: int = 0  # data lines with a skip_if_empty column empty
+
+    @property
+    def lines_skipped(self) -> int:
+        """Lines set aside on purpose (not read as data, not rejected)."""
+        return self.skipped_above_header + self.skipped_footer + self.skipped_empty
 
     @property
     def rows_rejected(self) -> int:
@@ -103,10 +112,28 @@ def split_lines(text: str) -> list[str]:
 
 def _split_fields(line: str, fmt: FileFormat) -> list[str]:
     if fmt.delimiter is None:
-        return line.split()
+        return _whitespace_fields(line, fmt.quotechar)
     if fmt.quotechar is None:
         return line.split(fmt.delimiter)
     return next(csv.reader([line], delimiter=fmt.delimiter, quotechar=fmt.quotechar), [])
+
+
+#: Whitespace other than the spaces and tabs that separate whitespace-delimited fields (a no-break
+#: space, say, which str.split() would also split on).
+_OTHER_SPACE = re.compile(r"[^\S \t\n]")
+
+
+def _whitespace_fields(line: str, quotechar: str | None) -> list[str]:
+    """Fields separated by runs of spaces and tabs; a field that starts with the quote character
+    runs to the matching quote (a doubled quote inside is one), so it may hold spaces."""
+    if quotechar is None or quotechar not in line:
+        return line.split() if not _OTHER_SPACE.search(line) else re.findall(r"[^ \t]+", line)
+    q = re.escape(quotechar)
+    fields = []
+    for m in re.finditer(rf"{q}((?:[^{q}]|{q}{q})*){q}(?=[ \t]|$)|[^ \t]+", line):
+        quoted = m.group(1)
+        fields.append(quoted.replace(quotechar * 2, quotechar) if quoted is not None else m.group(0))
+    return fields
 
 
 @dataclass
@@ -131,6 +158,9 @@ def _split(lines: list[str], first: int, fmt: FileFormat, expected: int) -> _Spl
     q, d = fmt.quotechar, fmt.delimiter
     options: dict[str, object]
     if d is None:
+        text = "\n".join(lines)
+        if (q is not None and q in text) or _OTHER_SPACE.search(text):
+            return _split_whitespace(lines, first, fmt, expected, blank)
         counts = np.fromiter((len(ln.split()) for ln in lines), dtype=np.int64, count=n)
         options = {"sep": r"\s+"}
     else:
@@ -157,6 +187,8 @@ def _split(lines: list[str], first: int, fmt: FileFormat, expected: int) -> _Spl
         fields = None
     if fields is None or len(fields) != len(good_lines) or fields.isna().to_numpy().any():
         log.info("pandas split differs from the field counts; reading record by record")
+        if d is None:
+            return _split_whitespace(lines, first, fmt, expected, blank)
         return _split_records(lines, first, fmt, expected, blank)
     fields.index = pd.Index(starts[good], name="line")
     reasons = pd.Series([f"expected {expected} fields, found {c}" for c in counts[wrong]],
@@ -214,14 +246,35 @@ def _split_records(lines: list[str], first: int, fmt: FileFormat, expected: int,
     return _Split(fields=fields, wrong=reasons, raw=raw, blank=int(blank.sum()))
 
 
-def read_header(lines: list[str], fmt: FileFormat, file_name: str) -> tuple[list[str], int]:
-    """The column names and the index of the first data line."""
-    index = 0
+def _split_whitespace(lines: list[str], first: int, fmt: FileFormat, expected: int,
+                      blank: np.ndarray) -> _Split:
+    """Whitespace-separated lines that hold quotes (or odd spaces), line by line."""
+    rows = [_whitespace_fields(ln, fmt.quotechar) for ln in lines]
+    counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    starts = np.arange(first, first + len(lines), dtype=np.int64)
+    good = (counts == expected) & ~blank
+    wrong = ~good & ~blank
+    good_rows = [r for r, ok in zip(rows, good) if ok]
+    fields = pd.DataFrame(good_rows, columns=range(expected), dtype=object) if good_rows else _empty_fields(expected)
+    fields.index = pd.Index(starts[good], name="line")
+    reasons = pd.Series([f"expected {expected} fields, found {c}" for c in counts[wrong]],
+                        index=starts[wrong], dtype=object)
+    raw = pd.Series(lines, index=starts, dtype=object)[~blank]
+    return _Split(fields=fields, wrong=reasons, raw=raw, blank=int(blank.sum()))
+
+
+def read_header(lines: list[str], mapping: Mapping, file_name: str) -> tuple[list[str], int, int]:
+    """The column names, the index of the first data line, and how many non-blank lines before
+    the header were skipped (format.skip_lines)."""
+    fmt = mapping.format
+    index = _find_header(lines, mapping, file_name) if fmt.skip_lines == "auto" else min(fmt.skip_lines, len(lines))
+    skipped = sum(1 for ln in lines[:index] if ln.strip())
     if fmt.header:
         while index < len(lines) and not lines[index].strip():
             index += 1
         if index == len(lines):
-            raise DataError(f"{file_name}: the file is empty (no header line)")
+            after = f" after the {fmt.skip_lines:,} lines skip_lines skips" if fmt.skip_lines else ""
+            raise DataError(f"{file_name}: the file is empty (no header line{after})")
         try:
             names = _split_fields(lines[index], fmt)
         except csv.Error as exc:
@@ -232,7 +285,50 @@ def read_header(lines: list[str], fmt: FileFormat, file_name: str) -> tuple[list
         header = []
     if fmt.names is not None:
         header = list(fmt.names)
-    return header, index
+    return header, index, skipped
+
+
+def _find_header(lines: list[str], mapping: Mapping, file_name: str) -> int:
+    """skip_lines: auto: the first of the first HEADER_SEARCH_LINES lines whose fields include
+    every source column the mapping reads (a report title above it does not)."""
+    wanted = list(mapping.source_columns())
+    best: tuple[int, int, list[str]] | None = None  # (found, line index, missing)
+    for i, line in enumerate(lines[:HEADER_SEARCH_LINES]):
+        if not line.strip():
+            continue
+        try:
+            names = {n.strip() for n in _split_fields(line, mapping.format)}
+        except csv.Error:
+            continue
+        missing = [w for w in wanted if w not in names]
+        if not missing:
+            return i
+        if best is None or len(wanted) - len(missing) > best[0]:
+            best = (len(wanted) - len(missing), i, missing)
+    searched = min(len(lines), HEADER_SEARCH_LINES)
+    nearest = ""
+    if best is not None and best[0]:
+        lacks = ", ".join(shown(m) for m in best[2][:5]) + (", ..." if len(best[2]) > 5 else "")
+        nearest = f"; the nearest, line {best[1] + 1}, lacks {lacks}"
+    raise ConfigError(f"mapping {mapping.name}: skip_lines: auto found no header line in the first {searched:,} "
+                      f"lines of {file_name}: none has all {len(wanted)} columns the mapping reads{nearest}")
+
+
+def _footer_start(lines: list[str], start: int, fmt: FileFormat) -> tuple[int, int]:
+    """Where the data ends: before the lines at the end of the file (from ``start`` on) that
+    match format.skip_footer, blank lines among them included; and how many matched."""
+    if fmt.skip_footer is None:
+        return len(lines), 0
+    end, matched, cut = len(lines), 0, len(lines)
+    while end > start:
+        line = lines[end - 1]
+        if line.strip() and not fmt.skip_footer.search(line):
+            break
+        end -= 1
+        if line.strip():
+            matched += 1
+            cut = end
+    return cut, matched
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -248,20 +344,36 @@ def read_file(path: Path, mapping: Mapping, data: bytes | None = None) -> ReadRe
 def read_bytes(data: bytes, mapping: Mapping, *, file_name: str) -> ReadResult:
     fmt = mapping.format
     lines = split_lines(decode(data, fmt.encoding, file_name))
-    header, first_data = read_header(lines, fmt, file_name)
+    header, first_data, skipped_above = read_header(lines, mapping, file_name)
     mapping.check_header(header, file_name)
-    split = _split(lines[first_data:], first_data + 1, fmt, len(header))
-    frame, errors = _evaluate(split.fields, header, mapping)
+    end, skipped_footer = _footer_start(lines, first_data, fmt)
+    split = _split(lines[first_data:end], first_data + 1, fmt, len(header))
+    fields, empty = _skip_empty(split.fields, header, mapping)
+    frame, errors = _evaluate(fields, header, mapping)
     reasons = _join_reasons([split.wrong, *errors])
     if len(reasons):
         frame = frame[~frame.index.isin(reasons.index)]
     rejects = _rejects(reasons, split.raw.reindex(reasons.index))
-    rows_read = len(split.raw)
-    duplicates = int(split.raw.duplicated().sum())
-    log.info("%s: %d lines read, %d ok, %d rejected, %d duplicate, %d blank", file_name, rows_read,
-             len(frame), len(rejects), duplicates, split.blank)
+    data_lines = split.raw.drop(empty) if len(empty) else split.raw
+    rows_read = len(data_lines)
+    duplicates = int(data_lines.duplicated().sum())
+    log.info("%s: %d lines read, %d ok, %d rejected, %d duplicate, %d blank, %d skipped", file_name, rows_read,
+             len(frame), len(rejects), duplicates, split.blank, skipped_above + skipped_footer + len(empty))
     return ReadResult(file_name=file_name, frame=frame, rejects=rejects, rows_read=rows_read,
-                      duplicate_lines=duplicates, blank_lines=split.blank)
+                      duplicate_lines=duplicates, blank_lines=split.blank, skipped_above_header=skipped_above,
+                      skipped_footer=skipped_footer, skipped_empty=len(empty))
+
+
+def _skip_empty(fields: pd.DataFrame, header: list[str], mapping: Mapping) -> tuple[pd.DataFrame, pd.Index]:
+    """The records without the ones where a skip_if_empty column is empty (blank, or a null
+    marker), and the lines of those."""
+    if not mapping.skip_if_empty or fields.empty:
+        return fields, fields.index[:0]
+    ev = _Evaluator(fields, header, mapping.format)
+    empty = np.zeros(len(fields), dtype=bool)
+    for column in mapping.skip_if_empty:
+        empty |= ev.text(column).isna().to_numpy()
+    return fields[~empty], fields.index[empty]
 
 
 def _rejects(reasons: pd.Series, raw: pd.Series) -> pd.DataFrame:
@@ -308,6 +420,7 @@ class _Evaluator:
         self._text: dict[str, pd.Series] = {}
         self._normalized: dict[str, tuple[list[str | None], np.ndarray]] = {}
         self._numbers: dict[str, _Numbers] = {}
+        self.not_numbers: dict[str, np.ndarray] = {}  # by source column: values reported as not numbers
 
     @property
     def index(self) -> pd.Index:
@@ -391,6 +504,7 @@ class _Evaluator:
             bad = bad | np.fromiter((x is not None and d is None for x, d in zip(values, parsed)),
                                     dtype=bool, count=len(values))
         self.fail(bad, f"{target} (from {column}): not a number", raw)
+        self.not_numbers[column] = bad
         if bad.any():
             parsed = [None if b else d for d, b in zip(parsed, bad.tolist())]
         # plain: no exponent, at most 4 decimals, at most 16 digits in a row; such values fit
@@ -487,9 +601,13 @@ def _evaluate(fields: pd.DataFrame, header: list[str], mapping: Mapping) -> tupl
         before = len(ev.errors)
         values = _column(ev, col)
         if col.required:
-            # a value that failed to parse is already reported; "empty" is for empty sources
+            # a value that failed to parse is already reported (here, or for another column
+            # that reads the same source); "empty" is for empty sources
             failed = fields.index.isin(np.concatenate([e.index.to_numpy() for e in ev.errors[before:]]
                                                       or [np.array([], dtype=np.int64)]))
+            for source in col.source_columns():
+                if source in ev.not_numbers:
+                    failed |= ev.not_numbers[source]
             ev.fail(values.isna().to_numpy() & ~failed, f"{target}: required but empty")
         out[target] = values
     frame = pd.DataFrame(out, index=fields.index)
