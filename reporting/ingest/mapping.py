@@ -408,6 +408,13 @@ def _parse_format(doc: Any, where: str) -> FileFormat:
         codecs.lookup(encoding)
     except LookupError:
         raise ConfigError(f"{where}.encoding: unknown encoding {shown(encoding)}") from None
+    try:  # hex, rot13, base64, zlib... are codecs, but not between bytes and text
+        b"a".decode(encoding)
+    except LookupError:
+        raise ConfigError(f"{where}.encoding: {shown(encoding)} is not a text encoding; use one such as "
+                          "utf-8, latin-1 or cp1252") from None
+    except (UnicodeError, ValueError):  # a text codec that cannot decode one byte alone (utf-16)
+        pass
     header = doc.get("header", True)
     if not isinstance(header, bool):
         raise ConfigError(f"{where}.header must be true or false, got {shown(header)}")
