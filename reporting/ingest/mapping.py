@@ -40,16 +40,9 @@ log = logging.getLogger(__name__)
 QUOTE_LIMIT = 200
 
 
-def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """``text`` for a one-line message: as repr, cut after ``limit`` characters with an ellipsis
-    and the total length, so that no message carries a whole file (or its secrets)."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
-
-
 def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """A value from a mapping for a message: its repr, cut like :func:`excerpt`."""
+    """A value for a one-line message: its repr, cut after ``limit`` characters with an ellipsis
+    and the total length, so that no message carries a whole file (or its secrets)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
@@ -270,8 +263,8 @@ class Mapping:
                                   f"times in the header; rename it in the file")
             near = [h for h in header if h.lower() == source.lower()]
             hint = f" (did you mean {shown(near[0])}? names are case-sensitive)" if near else ""
-            missing = f"mapping {self.name}: column {shown(source)} (used by {used_by}) is not in the header of " \
-                      f"{file_name}{hint}"
+            missing = (f"mapping {self.name}: column {shown(source)} (used by {used_by}) is not in the header "
+                       f"of {file_name}{hint}")
             if near or any(s in header for s in sources):
                 listed = ", ".join(repr(h) for h in header if h)
                 if len(listed) > QUOTE_LIMIT:

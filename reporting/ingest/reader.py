@@ -273,7 +273,8 @@ def read_header(lines: list[str], mapping: Mapping, file_name: str) -> tuple[lis
         while index < len(lines) and not lines[index].strip():
             index += 1
         if index == len(lines):
-            after = f" after the {fmt.skip_lines:,} lines skip_lines skips" if fmt.skip_lines else ""
+            count = fmt.skip_lines if isinstance(fmt.skip_lines, int) else 0
+            after = f" after the {count:,} lines skip_lines skips" if count else ""
             raise DataError(f"{file_name}: the file is empty (no header line{after})")
         try:
             names = _split_fields(lines[index], fmt)
@@ -305,9 +306,11 @@ def _find_header(lines: list[str], mapping: Mapping, file_name: str) -> int:
             return i
         if best is None or len(wanted) - len(missing) > best[0]:
             best = (len(wanted) - len(missing), i, missing)
+    if best is None:  # nothing but blank lines: the file is empty, as read_header says
+        return len(lines)
     searched = min(len(lines), HEADER_SEARCH_LINES)
     nearest = ""
-    if best is not None and best[0]:
+    if best[0]:
         lacks = ", ".join(shown(m) for m in best[2][:5]) + (", ..." if len(best[2]) > 5 else "")
         nearest = f"; the nearest, line {best[1] + 1}, lacks {lacks}"
     raise ConfigError(f"mapping {mapping.name}: skip_lines: auto found no header line in the first {searched:,} "

@@ -191,3 +191,9 @@ def test_skip_if_empty_columns_must_be_in_the_header():
     m = mapping({**RETAIL_MAPPING, "skip_if_empty": ["Customer ID"]})
     with pytest.raises(ConfigError, match="column 'Customer ID' \\(used by skip_if_empty\\) is not in the header"):
         read_bytes(RETAIL.encode(), m, file_name="retail.csv")
+
+
+def test_an_empty_file_is_empty_whatever_skip_lines_says():
+    for skip_lines in (0, 3, "auto"):
+        with pytest.raises(DataError, match="the file is empty"):
+            read_bytes(b"\r\n\r\n", ads_mapping(skip_lines=skip_lines), file_name="empty.csv")
