@@ -336,7 +336,7 @@ def ingest(
     mapping: Annotated[Path, typer.Option("--mapping", "-m", help="YAML mapping from the file's columns to the raw table's (see mappings/README.md).", show_default=False)],
     replace: Annotated[bool, typer.Option("--replace", help="Load files again that were loaded before: first remove exactly the rows their earlier loads (same content or same path) wrote.")] = False,
     max_reject_pct: Annotated[float, typer.Option("--max-reject-pct", min=0.0, max=100.0, help="Refuse a file (load nothing from it) when more than this percentage of its lines is rejected.")] = 1.0,
-    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected lines go (a file, or a folder for several inputs; default: next to each input as FILE.rejects.csv).")] = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected lines go (a file, or a folder for several inputs; default: next to each input as FILE.rejects.csv). An existing file is overwritten only if it is an mca rejects file.")] = None,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
     verbose: VerboseOpt = False,

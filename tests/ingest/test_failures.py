@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from reporting.contract import CUSTOMERS, LOAD_LOG, TableSpec
 from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
 from reporting.ingest import ingest_files
+from reporting.settings import Settings, Target
 from reporting.warehouse import Warehouse
 from reporting.warehouse.duckdb import DuckDBWarehouse
 from reporting.warehouse.mysql import MySQLWarehouse
@@ -32,6 +33,10 @@ def plain_yml(tmp_path, **fmt):
     path = tmp_path / "plain.yml"
     path.write_text(yaml.safe_dump({**PLAIN_CAMPAIGNS, "format": fmt} if fmt else PLAIN_CAMPAIGNS), encoding="utf-8")
     return path
+
+
+def duckdb_file(db) -> Settings:
+    return Settings(target=Target.duckdb, duckdb_path=db)
 
 
 def schema_exists(settings) -> bool:
@@ -65,14 +70,8 @@ def test_rejects_path_holding_another_file_is_refused_before_anything_is_loaded(
     assert "refusing to overwrite it: move it, or choose a path with --rejects" in result.output
     assert default.read_text(encoding="utf-8") == "keep me\n"
     with pytest.raises(RefusedError):
-        ingest_files(PLAIN_SETTINGS(db), "campaigns", [data], mapping(PLAIN_CAMPAIGNS), rejects=notes)
-    assert not schema_exists(PLAIN_SETTINGS(db))
-
-
-def PLAIN_SETTINGS(db):
-    from reporting.settings import Settings, Target
-
-    return Settings(target=Target.duckdb, duckdb_path=db)
+        ingest_files(duckdb_file(db), "campaigns", [data], mapping(PLAIN_CAMPAIGNS), rejects=notes)
+    assert not schema_exists(duckdb_file(db))
 
 
 def test_mcas_own_rejects_file_and_an_empty_file_are_overwritten(tmp_path):
