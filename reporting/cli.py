@@ -359,7 +359,7 @@ def ingest(
     mapping: Annotated[Path, typer.Option("--mapping", "-m", help="YAML mapping from the file's columns to the raw table's (see mappings/README.md).", show_default=False)],
     replace: Annotated[bool, typer.Option("--replace", help="Load files again that were loaded before: first remove exactly the rows their earlier loads (same content or same path) wrote.")] = False,
     max_reject_pct: Annotated[float, typer.Option("--max-reject-pct", min=0.0, max=100.0, help="Refuse a file (load nothing from it) when more than this percentage of its lines is rejected.")] = 1.0,
-    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected lines go (a file, or a folder for several inputs; default: next to each input as FILE.rejects.csv).")] = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected lines go (a file, or a folder for several inputs; default: next to each input as FILE.rejects.csv). An existing file is overwritten only if it is an mca rejects file.")] = None,
     wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another mca command that is writing to the same warehouse: ingests queue behind each other and behind a run.")] = 3600.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
@@ -367,7 +367,7 @@ def ingest(
 ) -> None:
     """Append CSV or text exports to the raw campaigns, customers or orders table.
 
-    Each file is read through the mapping; lines with the wrong number of fields, numbers or dates that do not parse, or empty required values go to a rejects file with their line number and reason.
+    Each file is read through the mapping; lines with the wrong number of fields, numbers or dates that do not parse or fit, or empty required values go to a rejects file with their line number and reason. Lines the mapping skips on purpose (skip_lines, skip_footer, skip_if_empty) are counted apart.
 
     Each file loads in one transaction and is recorded in the load log: the same content is never loaded twice (--replace reloads it).
     """
@@ -377,10 +377,12 @@ def ingest(
                            max_reject_pct=max_reject_pct, rejects=rejects, on_file=_print_outcome)
     if len(outcomes) > 1:
         skipped = sum(o.status == "skipped" for o in outcomes)
+        lines_skipped = sum(o.lines_skipped for o in outcomes)
         typer.echo(
             f"total: read {sum(o.rows_read for o in outcomes):,}, loaded "
             f"{sum(o.rows_loaded for o in outcomes):,}, rejected {sum(o.rows_rejected for o in outcomes):,}, "
-            f"skipped {skipped} of {len(outcomes)} files as already loaded"
+            + (f"{lines_skipped:,} lines skipped, " if lines_skipped else "")
+            + f"skipped {skipped} of {len(outcomes)} files as already loaded"
         )
 
 
@@ -393,7 +395,8 @@ def _print_outcome(o: Any) -> None:
                    "--replace loads it again")
         return
     ids = f", ids {o.first_id:,}-{o.last_id:,}" if o.first_id is not None else ""
-    line = (f"{name}: read {o.rows_read:,}, loaded {o.rows_loaded:,}, rejected {o.rows_rejected:,} "
+    skipped = f", {o.lines_skipped:,} lines skipped" if o.lines_skipped else ""
+    line = (f"{name}: read {o.rows_read:,}, loaded {o.rows_loaded:,}, rejected {o.rows_rejected:,}{skipped} "
             f"(load {o.load_id}{ids}, {o.seconds:.1f}s)")
     if o.replaced:
         line += f", replacing {sum(p.rows_loaded for p in o.replaced):,} rows of " + ", ".join(
@@ -401,6 +404,12 @@ def _print_outcome(o: Any) -> None:
     typer.echo(line)
     if o.rejects_path is not None:
         typer.echo(f"  rejected lines: {o.rejects_path}")
+    if o.lines_skipped:
+        parts = [f"{n:,} {what}" for n, what in (
+            (o.skipped_above_header, "above the header (skip_lines)"),
+            (o.skipped_footer, "at the end matching skip_footer"),
+            (o.skipped_empty, "with a skip_if_empty column empty")) if n]
+        typer.echo(f"  skipped lines (not loaded, not rejected): {', '.join(parts)}")
     if o.duplicate_lines:
         typer.echo(f"  note: {o.duplicate_lines:,} lines repeat an earlier line exactly (loaded as they are)")
     for p in o.other_versions:

@@ -21,13 +21,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES
+from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES, ColumnType, TableSpec
 from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
-from reporting.ingest.mapping import Mapping, load_mapping
+from reporting.ingest.mapping import QUOTE_LIMIT, Mapping, load_mapping
 from reporting.ingest.reader import ReadResult, read_file, write_rejects, REJECT_COLUMNS
 from reporting.settings import Settings
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, short_error
@@ -66,6 +67,9 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     duplicate_lines: int = 0
+    skipped_above_header: int = 0  # lines skipped on purpose, see ReadResult
+    skipped_footer: int = 0
+    skipped_empty: int = 0
     rejects_path: Path | None = None
     load_id: int | None = None
     first_id: int | None = None
@@ -74,6 +78,10 @@ class FileOutcome:
     replaced: list[PreviousLoad] = field(default_factory=list)
     other_versions: list[PreviousLoad] = field(default_factory=list)  # same path, other content, kept
     seconds: float = 0.0
+
+    @property
+    def lines_skipped(self) -> int:
+        return self.skipped_above_header + self.skipped_footer + self.skipped_empty
 
 
 # ---- the whole command -----------------------------------------------------------------------
@@ -109,6 +117,8 @@ def ingest_files(
         if not path.is_file():
             raise ConfigError(f"no such file: {path}")
     reject_paths = _reject_paths(files, rejects)
+    for reject_path in reject_paths:
+        _check_rejects_path(reject_path, given=rejects is not None)
     outcomes = []
     with Warehouse(settings) as wh:
         loader = Loader(wh, table)
@@ -156,11 +166,35 @@ class Loader:
 
     # ---- catalogue ---------------------------------------------------------------------
 
-    def ensure_log(self) -> None:
+    def schema_exists(self) -> bool:
+        p = self.ph
+        return int(self.wh.scalar(f"select count(*) from information_schema.schemata where schema_name = {p}",
+                                  [self.schema])) > 0
+
+    def ensure_log(self) -> _Created:
+        """Create the raw schema and the load log where they do not exist; says which it made."""
         wh = self.wh
+        made = _Created(schema=not self.schema_exists())
         wh.ensure_schema(self.schema)
         if not wh.table_exists(self.schema, LOAD_LOG.name):
             wh.create_table(self.schema, LOAD_LOG, comment=LOG_COMMENT)
+            made.log = True
+        return made
+
+    def _undo(self, made: _Created) -> None:
+        """After a failed load: drop what this load created, if it is still empty (DDL is not
+        transactional on MySQL/MariaDB, so the rollback does not take it back). Best effort."""
+        wh, p = self.wh, self.ph
+        try:
+            if made.table:
+                self._drop_if_empty()
+            if made.log and int(wh.scalar(f"select count(*) from {self.log_table}")) == 0:
+                wh.drop_table(self.schema, LOAD_LOG.name)
+            if made.schema and int(wh.scalar(f"select count(*) from information_schema.tables "
+                                             f"where table_schema = {p}", [self.schema])) == 0:
+                wh.drop_schema(self.schema)
+        except Exception:  # the original error matters
+            log.warning("could not remove what a failed load created in %s", self.schema, exc_info=True)
 
     def ensure_table(self) -> tuple[bool, bool]:
         """Create the raw table when it does not exist. Returns (created, has load id column).
@@ -197,6 +231,8 @@ class Loader:
     def previous_loads(self, sha256: str, file_path: str) -> list[PreviousLoad]:
         """Loads into this table of the same content or of the same file path, oldest first."""
         p = self.ph
+        if not self.wh.table_exists(self.schema, LOAD_LOG.name):
+            return []
         frame = self.wh.query(
             f"select load_id, file_name, file_path, content_sha256, rows_loaded, loaded_at, has_load_ids "
             f"from {self.log_table} where table_name = {p} and (content_sha256 = {p} or file_path = {p}) "
@@ -219,7 +255,6 @@ class Loader:
         sha256 = hashlib.sha256(data).hexdigest()
         file_path = str(path.resolve())[:1024]  # the log's column width
         outcome = FileOutcome(path=path, table=self.table, status="loaded")
-        self.ensure_log()
         previous = self.previous_loads(sha256, file_path)
         same_content = [p for p in previous if p.content_sha256 == sha256]
         if same_content and not replace:
@@ -240,6 +275,9 @@ class Loader:
         result = read_file(path, mapping, data)
         outcome.rows_read, outcome.rows_rejected = result.rows_read, result.rows_rejected
         outcome.duplicate_lines = result.duplicate_lines
+        outcome.skipped_above_header = result.skipped_above_header
+        outcome.skipped_footer = result.skipped_footer
+        outcome.skipped_empty = result.skipped_empty
         if rejects_path is not None:
             outcome.rejects_path = _save_rejects(result, rejects_path)
         if result.reject_pct > max_reject_pct:
@@ -249,8 +287,12 @@ class Loader:
                 f"({result.reject_pct:.1f}%), above the {max_reject_pct:g}% limit; nothing loaded{where}"
             )
 
-        created, has_load_ids = self.ensure_table()
+        # nothing is created before the file is known to load: a file that fails to read
+        # leaves no raw schema or load log behind
+        made = _Created()
         try:
+            made = self.ensure_log()
+            made.table, has_load_ids = self.ensure_table()
             load_id, first_id, last_id = self._append(
                 result, to_replace, has_load_ids=has_load_ids,
                 log_row={"table_name": self.table, "file_name": path.name[:255], "file_path": file_path,
@@ -260,15 +302,13 @@ class Loader:
                          "has_load_ids": has_load_ids},
             )
         except _AlreadyLoaded as exc:  # another process loaded the same content meanwhile
-            if created:
-                self._drop_if_empty()
+            self._undo(made)
             outcome.status = "skipped"
             outcome.previous = exc.previous
             outcome.seconds = time.perf_counter() - started
             return outcome
-        except Exception:
-            if created:
-                self._drop_if_empty()
+        except BaseException:
+            self._undo(made)
             raise
         outcome.status = "replaced" if to_replace else "loaded"
         outcome.replaced = to_replace
@@ -285,7 +325,7 @@ class Loader:
         the new rows in (ids continued from the table's largest), the load log row."""
         wh, p = self.wh, self.ph
         columns = [c for c in self.spec.column_names if c != self.assigned]
-        frame = result.frame.reset_index(drop=True)[columns].copy()
+        frame = _money_as_text(result.frame.reset_index(drop=True)[columns].copy(), self.spec)
         rows = len(frame)
         wh.require_transactional(self.schema, self.table)
         try:
@@ -324,12 +364,38 @@ class Loader:
                     f"values ({wh.markers(len(names))})",
                     [values[n] for n in names],
                 )
-        except (_AlreadyLoaded, WarehouseError):
+        except _AlreadyLoaded:
             raise
+        except WarehouseError as exc:
+            if len(str(exc)) <= 2 * QUOTE_LIMIT:
+                raise
+            raise WarehouseError(f"{str(exc)[:2 * QUOTE_LIMIT]}… ({len(str(exc)):,} characters)") from exc
         except Exception as exc:
             raise WarehouseError(f"appending to {self.schema}.{self.table} failed, nothing loaded: "
                                  f"{_db_message(exc)}") from exc
         return load_id, first_id, last_id
+
+
+def _money_as_text(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """Money columns (exact Decimals from the reader) as decimal text such as
+    "123456789012345.6789": both engines cast text to decimal(20,4) exactly (DuckDB in the
+    insert, MySQL/MariaDB in the TSV that DuckDB writes for LOAD DATA), where a float would
+    round and a column of Decimal objects would be typed by DuckDB's guess."""
+    for column in spec.columns:
+        if column.type is ColumnType.money and column.name in frame.columns:
+            frame[column.name] = pd.Series(
+                [format(v, "f") if isinstance(v, Decimal) else None for v in frame[column.name].tolist()],
+                index=frame.index, dtype=object)
+    return frame
+
+
+@dataclass
+class _Created:
+    """What a load created in the warehouse, so that a failed load can take it back."""
+
+    schema: bool = False
+    log: bool = False
+    table: bool = False
 
 
 class _AlreadyLoaded(Exception):
@@ -339,8 +405,31 @@ class _AlreadyLoaded(Exception):
 
 
 def _db_message(exc: BaseException) -> str:
+    """The driver's first line, cut to QUOTE_LIMIT characters: a database error can quote a
+    value from the file."""
     text = short_error(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= QUOTE_LIMIT else f"{line[:QUOTE_LIMIT]}… ({len(line):,} characters)"
+
+
+def _is_rejects_file(path: Path) -> bool:
+    """Whether ``path`` is a rejects file mca wrote: its first line is the rejects header."""
+    with path.open("rb") as fh:
+        first = fh.readline(100)
+    return first.rstrip(b"\r\n") == ",".join(REJECT_COLUMNS).encode()
+
+
+def _check_rejects_path(path: Path, *, given: bool) -> None:
+    """Refuse, before anything is read or loaded, to overwrite a file that is not mca's own
+    rejects file (an empty file holds nothing to lose; a device such as /dev/null is fine)."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0 or _is_rejects_file(path):
+            return
+    except OSError as exc:
+        raise ConfigError(f"cannot read the rejects file {path}: {exc.strerror or exc}") from None
+    how = "choose another path with --rejects" if given else "move it, or choose a path with --rejects"
+    raise RefusedError(f"{path} exists and is not an mca rejects file (its first line is not "
+                       f"{','.join(REJECT_COLUMNS)}); refusing to overwrite it: {how}")
 
 
 def _save_rejects(result: ReadResult, path: Path) -> Path | None:
@@ -349,11 +438,8 @@ def _save_rejects(result: ReadResult, path: Path) -> Path | None:
         if result.rows_rejected:
             write_rejects(result.rejects, path)
             return path
-        if path.is_file():
-            with path.open(encoding="utf-8") as fh:
-                stale = fh.readline().strip() == ",".join(REJECT_COLUMNS)
-            if stale:
-                path.unlink()
+        if path.is_file() and _is_rejects_file(path):
+            path.unlink()
     except OSError as exc:
         raise ConfigError(f"cannot write the rejects file {path}: {exc.strerror or exc}; "
                           "choose another place with --rejects") from None
