@@ -46,19 +46,6 @@ class Column:
     length: int | None = None
     nullable: bool = True
 
-    @property
-    def max_abs(self) -> float | None:
-        """The largest magnitude a numeric column stores (exclusive for money)."""
-        if self.type is ColumnType.bigint:
-            return 2.0**63 - 1
-        if self.type is ColumnType.integer:
-            return 2.0**31 - 1
-        if self.type is ColumnType.money:
-            return 10.0 ** (MONEY_PRECISION - MONEY_SCALE)
-        if self.type is ColumnType.float:
-            return 1.7e308
-        return None
-
 
 @dataclass(frozen=True)
 class TableSpec:
