@@ -45,6 +45,7 @@ AsOfOpt = Annotated[
     dt.datetime | None,
     typer.Option("--as-of", formats=["%Y-%m-%d"], help="Reference date: the lookback window ends here (default: today)."),
 ]
+AllTestsOpt = Annotated[bool, typer.Option("--all-tests", help="Run every data test, not only the ones that guard correctness (rows conserved, keys unique, facts related to their dimensions); CI does.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors.")]
 WaitOpt = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another mca command that is writing to the same warehouse (default: do not wait).")]
 
@@ -172,6 +173,7 @@ def build(
     as_of: AsOfOpt = None,
     select: Annotated[str | None, typer.Option("--select", "-s", help="dbt node selection, e.g. 'marts'.")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False,
+    all_tests: AllTestsOpt = False,
     wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
@@ -183,7 +185,7 @@ def build(
     with _NodeProgress() as progress:
         summary = jobs.build(
             settings, as_of=_as_date(as_of), select=select, full_refresh=full_refresh,
-            quiet=not verbose, on_node=progress.update, wait_seconds=wait,
+            quiet=not verbose, on_node=progress.update, wait_seconds=wait, all_tests=all_tests,
         )
     parts = [f"{kind}s: " + ", ".join(f"{n} {status}" for status, n in sorted(c.items()))
              for kind, c in summary.counts().items()]
@@ -277,6 +279,7 @@ def run(
     skip_segments: Annotated[bool, typer.Option("--skip-segments", help="Do not segment customers.")] = False,
     max_quarantine_pct: Annotated[float, typer.Option("--max-quarantine-pct", min=0, max=100, envvar="MCA_MAX_QUARANTINE_PCT", help="Fail the run when more than this % of campaign rows is quarantined.")] = 5.0,
     alert_webhook: Annotated[str | None, typer.Option("--alert-webhook", envvar="MCA_ALERT_WEBHOOK", help="URL to POST a JSON alert to (Slack-compatible) when the run fails.")] = None,
+    all_tests: AllTestsOpt = False,
     wait: WaitOpt = 0.0,
     force: ForceOutOpt = False,
     target: TargetOpt = None,
@@ -294,7 +297,7 @@ def run(
     typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
     outcome = jobs.run_all(settings, out=out, as_of=_as_date(as_of), currency=currency, k=k,
                              skip_segments=skip_segments, force=force, on_stage=_stage_progress,
-                             quiet_dbt=not verbose, max_quarantine_pct=max_quarantine_pct,
+                             quiet_dbt=not verbose, all_tests=all_tests, max_quarantine_pct=max_quarantine_pct,
                              alert_webhook=alert_webhook, wait_seconds=wait)
     dq = outcome.manifest.data_quality
     typer.echo(

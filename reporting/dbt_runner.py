@@ -70,9 +70,10 @@ class DbtRunSummary:
 
 
 @contextlib.contextmanager
-def _dbt_environment(settings: Settings) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in settings.dbt_env()}
-    os.environ.update(settings.dbt_env())
+def _dbt_environment(settings: Settings, extra: dict[str, str] | None = None) -> Iterator[None]:
+    env = {**settings.dbt_env(), "MCA_AS_OF": "", **(extra or {})}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         yield
     finally:
@@ -117,12 +118,16 @@ def run_dbt(
         "--profiles-dir", str(project),
         "--target", settings.target.value,
     ]
+    # the reference date goes in the environment, not --vars: a var that changes makes dbt parse
+    # the whole project again, an environment variable read in a macro only the files using it
+    vars = dict(vars or {})
+    as_of = vars.pop("as_of", None)
     if vars:
         cli_args += ["--vars", json.dumps(vars)]
     cli_args += list(args)
     log.info("dbt %s on %s", command, settings.describe())
     started = time.perf_counter()
-    with _dbt_environment(settings):
+    with _dbt_environment(settings, {"MCA_AS_OF": str(as_of) if as_of is not None else ""}):
         callbacks = [_node_callback(on_node)] if on_node else []
         result = dbtRunner(callbacks=callbacks).invoke(cli_args)
     seconds = time.perf_counter() - started

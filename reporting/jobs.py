@@ -149,11 +149,17 @@ def build_warehouse(
     as_of: dt.date | None = None,
     select: str | None = None,
     full_refresh: bool = False,
+    all_tests: bool = False,
     quiet: bool = False,
     on_node: Callable[[str, str], None] | None = None,
     retry_wait_seconds: float = 2.0,
 ) -> DbtRunSummary:
     """Check the raw contract, then `dbt build` (seeds, models, tests) on the target.
+
+    Without ``select``, every seed and model is built and only the data tests tagged ``guard``
+    run (dbt_project/selectors.yml: rows conserved, keys unique, facts related to their
+    dimensions); ``all_tests`` runs every test, as `dbt build` does and CI does. With
+    ``select``, that selection and all its tests.
 
     dbt-mysql does not retry lost connections itself, so a build that fails with a connection
     error is run again (it is idempotent: every model is rebuilt), up to
@@ -172,6 +178,8 @@ def build_warehouse(
     args: list[str] = []
     if select:
         args += ["--select", select]
+    elif not all_tests:
+        args += ["--selector", "routine"]
     if full_refresh:
         args.append("--full-refresh")
     retrying = Retrying(
@@ -492,6 +500,7 @@ class RunOptions:
     skip_segments: bool = False
     force: bool = False
     quiet_dbt: bool = True
+    all_tests: bool = False
     max_quarantine_pct: float = 5.0
     alert_webhook: str | None = None
     wait_seconds: float = 0.0
@@ -508,6 +517,7 @@ def run_all(
     force: bool = False,
     on_stage: StageCallback | None = None,
     quiet_dbt: bool = True,
+    all_tests: bool = False,
     max_quarantine_pct: float = 5.0,
     alert_webhook: str | None = None,
     wait_seconds: float = 0.0,
@@ -515,7 +525,7 @@ def run_all(
     """dbt build, quality gate, segmentation, every report; publish them together; write the
     manifest. One run at a time per warehouse; failures and gate breaches raise an alert."""
     opts = RunOptions(out=out, as_of=as_of, currency=currency, k=k, skip_segments=skip_segments,
-                      force=force, quiet_dbt=quiet_dbt, max_quarantine_pct=max_quarantine_pct,
+                      force=force, quiet_dbt=quiet_dbt, all_tests=all_tests, max_quarantine_pct=max_quarantine_pct,
                       alert_webhook=alert_webhook, wait_seconds=wait_seconds)
     try:
         with run_lock(settings, wait_seconds=opts.wait_seconds):
@@ -570,7 +580,8 @@ class _Run:
     def build(self) -> None:
         with self.manifest.stage("build") as st:
             self._notify("build", "start")
-            summary = build_warehouse(self.settings, as_of=self.as_of, quiet=self.opts.quiet_dbt)
+            summary = build_warehouse(self.settings, as_of=self.as_of, quiet=self.opts.quiet_dbt,
+                                      all_tests=self.opts.all_tests)
             self.manifest.dbt = summary.to_dict()
         self._notify("build", "ok", st.seconds)
         self.build_record = st

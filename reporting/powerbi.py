@@ -1,4 +1,5 @@
-"""Power BI export: a CSV star schema plus powerbi_metadata.json, and the seed's four files.
+"""Power BI export: a star schema as CSV and as Parquet, powerbi_metadata.json, and three of the
+seed's files.
 
 Star schema (keys join; Power BI relates the fact to each dimension many-to-one):
 
@@ -8,10 +9,13 @@ Star schema (keys join; Power BI relates the fact to each dimension many-to-one)
     dim_customer       --segment_id-->    dim_segment
                        --acquisition_channel_id--> dim_channel
 
-Files are UTF-8 without a byte-order mark, comma-separated with a header, ISO dates
-(YYYY-MM-DD), '.' as decimal separator, money with four decimals, booleans as true/false, empty
-for NULL, text quoted with double quotes, and a fixed column order (below).
-The fact is streamed from the warehouse in chunks, so memory stays flat however long the history.
+Each star-schema table is one read of its mart, written twice: ``<table>.csv`` (UTF-8 without a
+byte-order mark, comma-separated with a header, ISO dates (YYYY-MM-DD), '.' as decimal separator,
+money with four decimals, booleans as true/false, empty for NULL, text quoted with double
+quotes, text that would start a spreadsheet formula prefixed with an apostrophe) and
+``<table>.parquet`` (typed columns, zstd; Power BI reads Parquet natively). Columns are in a
+fixed order (below). The fact is streamed from the warehouse in chunks, so memory stays flat
+however long the history.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.warehouse import CsvOutput, Warehouse
+from reporting.warehouse import ExportFile, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,10 @@ class ExportTable:
     @property
     def file(self) -> str:
         return f"{self.name}.csv"
+
+    @property
+    def parquet_file(self) -> str:
+        return f"{self.name}.parquet"
 
 
 STAR_SCHEMA: tuple[ExportTable, ...] = (
@@ -109,12 +117,10 @@ STAR_SCHEMA: tuple[ExportTable, ...] = (
     ),
 )
 
-# The seed document's files, kept for existing dashboards.
+# The seed document's summary files, kept for existing dashboards. Its campaign_data file was the
+# fact again with names (a second copy of the largest table: 4.6 GB of CSV at 10M rows); the star
+# schema's fact_campaign_day with dim_campaign and dim_channel holds the same.
 SEED_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "campaign_data_powerbi.csv": ("fct_campaign_daily", (
-        "campaign_day_id", "campaign_name", "channel", "date_day", "cost", "impressions", "clicks",
-        "conversions", "revenue", "profit", "ctr", "conversion_rate", "cpc", "cpa", "roas", "roi",
-        "value_per_conversion", "is_cost_outlier", "is_revenue_outlier")),
     "channel_performance_powerbi.csv": ("rpt_channel_performance", (
         "channel", "campaigns", "campaign_days", "cost", "revenue", "profit", "impressions",
         "clicks", "conversions", "ctr", "conversion_rate", "cpc", "cpa", "roas", "roi",
@@ -124,7 +130,6 @@ SEED_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
         "campaign_name", "channel", "first_date", "last_date", "campaign_days", "cost", "revenue",
         "profit", "conversions", "cpa", "roas", "roi")),
 }
-SEED_FACT_FILE = "campaign_data_powerbi.csv"
 #: Rows per chunk read from MySQL/MariaDB: ~25K rows of the fact's object columns keep the
 #: export's own memory near 100 MB, and larger chunks were no faster (benchmarks/).
 EXPORT_CHUNK_ROWS = 25_000
@@ -138,10 +143,10 @@ class PowerBIExport:
 
 
 def _export(wh: Warehouse, sql: str, outputs: list[tuple[Path, list[str], dict[str, str]]]) -> list[int]:
-    """Write one query's rows into one or more CSV files (each its own columns), reading the
-    rows once (the warehouse streams them; see ``Warehouse.export_csv``)."""
-    return wh.export_csv(sql, [CsvOutput(path, cols, kinds) for path, cols, kinds in outputs],
-                         chunk_rows=EXPORT_CHUNK_ROWS)
+    """Write one query's rows into one or more files (CSV or Parquet by suffix, each its own
+    columns), reading the rows once (the warehouse streams them; ``Warehouse.export``)."""
+    return wh.export(sql, [ExportFile(path, cols, kinds) for path, cols, kinds in outputs],
+                     chunk_rows=EXPORT_CHUNK_ROWS)
 
 
 def _select(wh: Warehouse, table: ExportTable, extra: list[str] | None = None) -> str:
@@ -174,23 +179,16 @@ def export_powerbi(
                                                    "first_date": "date", "last_date": "date"}
     for table in STAR_SCHEMA:
         types = dict(table.columns)
-        outputs = [(folder / table.file, list(types), types)]
-        if table.name == "fact_campaign_day":
-            # the seed's campaign_data file holds the same rows: one read of the fact feeds both
-            seed_cols = list(SEED_FILES[SEED_FACT_FILE][1])
-            outputs.append((folder / SEED_FACT_FILE, seed_cols, fact_types))
-            extra = [c for c in seed_cols if c not in types]
-            sql = _select(wh, table, extra=extra)
-        else:
-            sql = _select(wh, table)
-        counts = _export(wh, sql, outputs)
+        # one read of each table feeds its CSV and its Parquet file
+        outputs = [(folder / table.file, list(types), types), (folder / table.parquet_file, list(types), types)]
+        counts = _export(wh, _select(wh, table), outputs)
         rows = counts[0]
         result.files[table.file] = rows
-        if len(counts) > 1:
-            result.files[SEED_FACT_FILE] = counts[1]
+        result.files[table.parquet_file] = counts[1]
         tables_meta.append({
             "name": table.name,
             "file": table.file,
+            "parquet_file": table.parquet_file,
             "rows": rows,
             "description": table.description,
             "is_date_table": table.is_date_table,
@@ -202,8 +200,6 @@ def export_powerbi(
             "columns": [{"name": c, "type": t} for c, t in table.columns],
         })
     for file, (mart, columns) in SEED_FILES.items():
-        if file == SEED_FACT_FILE:
-            continue
         sql = f"select {', '.join(wh.quote(c) for c in columns)} from {wh.mart(mart)}"
         types = {c: fact_types.get(c, "double" if c not in {"campaigns", "campaign_days", "roi_rank"} else "int64") for c in columns}
         result.files[file] = _export(wh, sql, [(folder / file, list(columns), types)])[0]
@@ -245,7 +241,8 @@ def export_powerbi(
              "to_column": fk["references_column"], "cardinality": "many-to-one"}
             for t in tables_meta for fk in t["foreign_keys"]
         ],
-        "other_files": {f: rows for f, rows in result.files.items() if f not in {t.file for t in STAR_SCHEMA}},
+        "other_files": {f: rows for f, rows in result.files.items()
+                        if f not in {t.file for t in STAR_SCHEMA} | {t.parquet_file for t in STAR_SCHEMA}},
     }
     result.metadata_path = folder / "powerbi_metadata.json"
     result.metadata_path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

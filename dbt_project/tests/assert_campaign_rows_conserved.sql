@@ -1,3 +1,4 @@
+{{ config(tags=['guard']) }}
 {#-
   Conservation: every raw campaign row is accounted for exactly once.
   raw rows = fact rows + duplicates removed + quarantined rows + rows outside the window,

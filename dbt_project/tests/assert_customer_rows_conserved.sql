@@ -1,3 +1,4 @@
+{{ config(tags=['guard']) }}
 {#- Every raw customer row is kept, a duplicate or quarantined, and dim_customer holds exactly the kept ones. -#}
 with
 

@@ -1,3 +1,4 @@
+{{ config(tags=['guard']) }}
 {#- dim_date has one row per day from the fact's first to its last day: no gaps, no extra days. -#}
 with
 

@@ -16,9 +16,8 @@ from contextlib import contextmanager
 
 from reporting.settings import Settings, Target
 from reporting.warehouse.base import (
-    CSV_OPTIONS,
     MCA_TABLE_MARKER,
-    CsvOutput,
+    ExportFile,
     Warehouse,
     open_warehouse,
     short_error,
@@ -46,10 +45,9 @@ def run_lock(settings: Settings, *, wait_seconds: float = 0.0) -> Iterator[None]
 
 
 __all__ = [
-    "CSV_OPTIONS",
     "ENGINES",
     "MCA_TABLE_MARKER",
-    "CsvOutput",
+    "ExportFile",
     "Warehouse",
     "engine_class",
     "open_warehouse",

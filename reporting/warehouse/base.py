@@ -40,9 +40,9 @@ def check_ident(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class CsvOutput:
-    """One CSV file of an export: the file, its columns in order, and each column's kind
-    (``int64``, ``double``, ``decimal``, ``boolean``, ``date`` or ``string``)."""
+class ExportFile:
+    """One file of an export: its path (``.csv`` or ``.parquet``), its columns in order, and
+    each column's kind (``int64``, ``double``, ``decimal``, ``boolean``, ``date`` or ``string``)."""
 
     path: Path
     columns: list[str]
@@ -51,9 +51,15 @@ class CsvOutput:
     def kind(self, column: str) -> str:
         return self.kinds.get(column, "string")
 
+    @property
+    def is_parquet(self) -> bool:
+        return self.path.suffix.lower() == ".parquet"
+
 
 #: How every CSV export is written: UTF-8, comma, double quotes, ISO dates, header row.
 CSV_OPTIONS = "format csv, delimiter ',', quote '\"', escape '\"', dateformat '%Y-%m-%d'"
+#: How every Parquet export is written: one file per table, zstd-compressed.
+PARQUET_OPTIONS = "format parquet, compression zstd"
 #: DuckDB's type for each export kind (DuckDB formats the CSV files on every engine).
 CSV_CASTS = {"int64": "bigint", "double": "double", "decimal": "decimal(20, 4)", "boolean": "boolean",
              "date": "date", "string": "varchar"}
@@ -75,15 +81,25 @@ def safe_text_sql(column: str) -> str:
             f"then chr(39) || {cleaned} else {cleaned} end")
 
 
-def csv_select(relation: str, output: CsvOutput) -> str:
-    """The DuckDB select that writes ``output``'s columns from ``relation`` with their casts
-    (text made safe to open: :func:`safe_text_sql`)."""
+def export_select(relation: str, output: ExportFile) -> str:
+    """The DuckDB select that writes ``output``'s columns from ``relation`` with their types.
+    Text in a CSV is made safe to open in a spreadsheet (:func:`safe_text_sql`); a Parquet file
+    is typed data that no spreadsheet runs, and keeps the text as it is, less control characters."""
+    def text(c: str) -> str:
+        if output.is_parquet:
+            return f"regexp_replace(cast(\"{c}\" as varchar), '{CONTROL_CHARACTERS}', '', 'g')"
+        return safe_text_sql(c)
+
     casts = ", ".join(
-        f'{safe_text_sql(c)} as "{c}"' if output.kind(c) == "string"
+        f'{text(c)} as "{c}"' if output.kind(c) == "string"
         else f'cast("{c}" as {CSV_CASTS[output.kind(c)]}) as "{c}"'
         for c in output.columns
     )
     return f"select {casts} from {relation}"
+
+
+def copy_options(output: ExportFile, *, header: bool = True) -> str:
+    return PARQUET_OPTIONS if output.is_parquet else f"{CSV_OPTIONS}, header {str(header).lower()}"
 
 
 class Warehouse(abc.ABC):
@@ -310,13 +326,13 @@ class Warehouse(abc.ABC):
 
     # ---- exports -------------------------------------------------------------------------
 
-    def export_csv(self, sql: str, outputs: Sequence[CsvOutput], *, chunk_rows: int = 25_000) -> list[int]:
-        """Write one query's rows into several CSV files (each with its own columns, see
-        :data:`CSV_OPTIONS`), reading the rows once; returns each file's row count.
+    def export(self, sql: str, outputs: Sequence[ExportFile], *, chunk_rows: int = 25_000) -> list[int]:
+        """Write one query's rows into several files (CSV or Parquet, each with its own
+        columns), reading the rows once; returns each file's row count.
 
         This default streams the rows in chunks (flat memory) and lets an in-memory DuckDB
-        format each chunk: ISO dates, true/false, plain decimals, NULL as an empty field, and
-        several times faster than pandas' ``to_csv``.
+        write each chunk: CSV parts are appended to their file; Parquet parts are written to a
+        temporary folder and merged into one file at the end, which DuckDB streams too.
         """
         import tempfile
 
@@ -326,13 +342,13 @@ class Warehouse(abc.ABC):
         for out in outputs:
             kinds.update({c: out.kind(c) for c in out.columns})
         rows = 0
-        with tempfile.TemporaryDirectory(prefix="mca-csv-") as tmp, duckdb.connect() as con:
-            handles = [out.path.open("wb") for out in outputs]
+        with tempfile.TemporaryDirectory(prefix="mca-export-") as tmp, duckdb.connect() as con:
+            parts = Path(tmp)
+            handles = {i: out.path.open("wb") for i, out in enumerate(outputs) if not out.is_parquet}
             try:
-                for fh, out in zip(handles, outputs):
-                    fh.write((",".join(out.columns) + "\n").encode("utf-8"))
-                part = Path(tmp) / "part.csv"
-                for chunk in self.iter_query(sql, chunk_rows=chunk_rows):
+                for i, fh in handles.items():
+                    fh.write((",".join(outputs[i].columns) + "\n").encode("utf-8"))
+                for n, chunk in enumerate(self.iter_query(sql, chunk_rows=chunk_rows)):
                     frame = chunk[list(kinds)].copy()
                     for col, kind in kinds.items():
                         if kind in {"decimal", "double", "int64", "boolean"}:
@@ -342,14 +358,26 @@ class Warehouse(abc.ABC):
                         else:
                             frame[col] = frame[col].astype("string")
                     con.register("chunk", frame)
-                    for fh, out in zip(handles, outputs):
-                        con.execute(f"copy ({csv_select('chunk', out)}) to '{part}' ({CSV_OPTIONS}, header false)")
-                        fh.write(part.read_bytes())
+                    for i, out in enumerate(outputs):
+                        part = parts / (f"{i}-{n:06d}.parquet" if out.is_parquet else "part.csv")
+                        con.execute(f"copy ({export_select('chunk', out)}) to '{part}' "
+                                    f"({copy_options(out, header=False)})")
+                        if not out.is_parquet:
+                            handles[i].write(part.read_bytes())
                     con.unregister("chunk")
                     rows += len(chunk)
             finally:
-                for fh in handles:
+                for fh in handles.values():
                     fh.close()
+            for i, out in enumerate(outputs):
+                if out.is_parquet:
+                    target = str(out.path).replace("'", "''")
+                    if rows:
+                        source = f"read_parquet('{parts}/{i}-*.parquet')"
+                    else:  # no rows: an empty file, with the columns and their types
+                        nulls = ", ".join(f'null as "{c}"' for c in out.columns)
+                        source = f"({export_select(f'(select {nulls}) as nothing', out)} limit 0)"
+                    con.execute(f"copy (select * from {source}) to '{target}' ({PARQUET_OPTIONS})")
         return [rows] * len(outputs)
 
     # ---- runs ----------------------------------------------------------------------------

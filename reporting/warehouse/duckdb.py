@@ -12,7 +12,7 @@ import pandas as pd
 
 from reporting.contract import MONEY_PRECISION, MONEY_SCALE, Column, ColumnType, TableSpec
 from reporting.errors import LockedError, WarehouseError
-from reporting.warehouse.base import CSV_OPTIONS, CsvOutput, Warehouse, csv_select, cursor_frames
+from reporting.warehouse.base import ExportFile, Warehouse, copy_options, cursor_frames, export_select
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +125,13 @@ class DuckDBWarehouse(Warehouse):
             self.execute(f"drop table if exists {self.relation(schema, name)}")
             self.execute(f"alter table {self.relation(schema, staging)} rename to {self.quote(name)}")
 
-    def export_csv(self, sql: str, outputs: Sequence[CsvOutput], *, chunk_rows: int = 25_000) -> list[int]:
+    def export(self, sql: str, outputs: Sequence[ExportFile], *, chunk_rows: int = 25_000) -> list[int]:
         """DuckDB writes each file itself with COPY: no rows pass through Python."""
         counts = []
         for out in outputs:
             target = str(out.path).replace("'", "''")
             row = self.connection.execute(
-                f"copy ({csv_select(f'({sql}) as q', out)}) to '{target}' ({CSV_OPTIONS}, header true)"
+                f"copy ({export_select(f'({sql}) as q', out)}) to '{target}' ({copy_options(out)})"
             ).fetchone()
             counts.append(int(row[0]) if row else 0)
         return counts

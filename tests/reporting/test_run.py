@@ -72,10 +72,9 @@ def test_every_output_is_written(finished_run):
             "roi_by_channel.png", "ctr_conversion_by_channel.png", "segment_k_selection.png",
             "segment_sizes.png", "segment_profiles.png"} <= charts
     dashboards = {p.name for p in (out / "dashboards").iterdir()}
-    assert {"campaign_data_powerbi.csv", "channel_performance_powerbi.csv",
-            "customer_segments_powerbi.csv", "roi_analysis_powerbi.csv", "powerbi_metadata.json",
-            "fact_campaign_day.csv", "dim_date.csv", "dim_channel.csv", "dim_campaign.csv",
-            "dim_segment.csv", "dim_customer.csv"} <= dashboards
+    star = ("fact_campaign_day", "dim_date", "dim_channel", "dim_campaign", "dim_segment", "dim_customer")
+    assert {"channel_performance_powerbi.csv", "customer_segments_powerbi.csv", "roi_analysis_powerbi.csv",
+            "powerbi_metadata.json", *(f"{t}.csv" for t in star), *(f"{t}.parquet" for t in star)} == dashboards
     assert not list(out.glob(".staging-*")) and not list(out.glob(".replaced-*"))
     manifests = list((out / "runs").glob("*.json"))
     assert len(manifests) == 1
@@ -138,6 +137,39 @@ def test_powerbi_export_reloads_with_the_marts_totals_and_keys_join(finished_run
     assert customers["segment_id"].notna().all()
     meta = json.loads((d / "powerbi_metadata.json").read_text(encoding="utf-8"))
     assert meta["campaigns_count"] == len(fact) and meta["customers_count"] == len(customers)
+
+
+def test_parquet_files_read_back_equal_the_csvs(finished_run):
+    import duckdb
+
+    _, out, _ = finished_run
+    d = out / "dashboards"
+    for table in ("fact_campaign_day", "dim_date", "dim_channel", "dim_campaign", "dim_segment", "dim_customer"):
+        csv = pd.read_csv(d / f"{table}.csv", keep_default_na=False, na_values=[""], dtype=str)
+        parquet = duckdb.sql(f"select * from read_parquet('{d / table}.parquet')").df()
+        assert list(parquet.columns) == list(csv.columns), table
+        assert len(parquet) == len(csv), table
+        as_text = parquet.astype(object).where(parquet.notna(), None)
+        for col in csv.columns:
+            left = csv[col].where(csv[col].notna(), None).tolist()
+            right = [None if v is None else _csv_text(v) for v in as_text[col].tolist()]
+            assert left == right, (table, col)
+
+
+def _csv_text(value) -> str:
+    """A Parquet value as the CSV writes it."""
+    import datetime as _dt
+    from decimal import Decimal
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_dt.date, pd.Timestamp)):
+        return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return repr(value) if value != int(value) else repr(value)
+    return str(value)
     assert meta["date_range"] == f"{dates['date_day'].iloc[0]} to {dates['date_day'].iloc[-1]}"
     assert meta["date_table"] == "dim_date"
     for table in meta["tables"]:

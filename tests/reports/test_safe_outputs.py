@@ -49,7 +49,7 @@ def csv_cells(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("file", ["dim_campaign.csv", "roi_analysis_powerbi.csv", "campaign_data_powerbi.csv"])
+@pytest.mark.parametrize("file", ["dim_campaign.csv", "roi_analysis_powerbi.csv"])
 def test_no_csv_cell_starts_a_formula(exported, file):
     rows = csv_cells(exported / "dashboards" / file)
     names = {row["campaign_name"] for row in rows}
@@ -65,6 +65,15 @@ def test_no_csv_cell_starts_a_formula(exported, file):
         assert float(first["cost"]) == 100.0
     else:
         assert first["first_date"] == crafted.D2.isoformat()
+
+
+def test_parquet_keeps_the_names_as_data(exported):
+    import duckdb
+
+    names = set(duckdb.sql(f"select campaign_name from read_parquet('{exported / 'dashboards' / 'dim_campaign.parquet'}')")
+                .df()["campaign_name"])
+    assert set(HOSTILE[:5]) <= names  # typed data: no apostrophe, nothing a spreadsheet runs
+    assert "NullByteBell" in names
 
 
 def test_no_control_character_reaches_any_output(exported):

@@ -14,7 +14,7 @@ import mysql.connector
 import pandas as pd
 import pytest
 
-from reporting.warehouse import CsvOutput, Warehouse
+from reporting.warehouse import ExportFile, Warehouse
 
 ROWS = 2_345  # more than one chunk of 1,000 below, and not a multiple of it
 
@@ -87,8 +87,8 @@ def test_duckdb_copy_keeps_the_query_order(duckdb_settings_factory, tmp_path):
     with Warehouse(settings) as wh:
         _fill(wh, settings.schema)
         t = wh.relation(settings.schema, "reader_check")
-        [written] = wh.export_csv(f"select id, name from {t} order by id",
-                                  [CsvOutput(path, ["id", "name"], {"id": "int64"})])
+        [written] = wh.export(f"select id, name from {t} order by id",
+                              [ExportFile(path, ["id", "name"], {"id": "int64"})])
     back = pd.read_csv(path)
     assert written == ROWS
     assert back["id"].tolist() == list(range(1, ROWS + 1))

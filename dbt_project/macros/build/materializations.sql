@@ -34,7 +34,7 @@
     {%- set new = mca_sibling(target_relation, '__mca_new') -%}
     {%- do mca_drop_if_exists(new) -%}
     {%- call statement('main') -%}
-        {{ create_table_as(false, new, sql) }}
+        {{ mca_dispatch('mca_create_table_as')(new, sql, config.get('mca_primary_key')) }}
     {%- endcall -%}
     {%- do adapter.cache_added(new) -%}
     {%- do mca_swap_in(new, target_relation) -%}
@@ -103,4 +103,21 @@
         {{ return(mca_fact_plan()) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("mca_incremental: unknown mca_plan '" ~ kind ~ "' (campaigns or fact)") }}
+{%- endmacro %}
+
+{#- CREATE TABLE ... AS SELECT, with the model's primary key (config mca_primary_key) where the
+    engine stores rows by it: on MySQL/MariaDB the fact is then read in key order without a
+    sort (the Power BI export) and its key lookups need no second index. -#}
+{% macro default__mca_create_table_as(relation, sql, primary_key) -%}
+    {{ create_table_as(false, relation, sql) }}
+{%- endmacro %}
+
+{% macro mysql__mca_create_table_as(relation, sql, primary_key) -%}
+    {%- if primary_key is none -%}
+        {{ create_table_as(false, relation, sql) }}
+    {%- else -%}
+    create table {{ relation }} (primary key ({{ primary_key }}))
+    as
+    {{ sql }}
+    {%- endif -%}
 {%- endmacro %}

@@ -17,12 +17,12 @@
         materialized='mca_incremental',
         mca_plan='fact',
         unique_key='campaign_day_id',
+        mca_primary_key='campaign_day_id',
         pre_hook=[
             "{{ mca_fact_set_aside() }}",
             "{{ mca_fact_delete_replaced() }}",
         ],
         post_hook=[
-            "{{ mca_create_index(['campaign_day_id'], unique=true) }}",
             "{{ mca_create_index(['campaign_key', 'date_day'], unique=true) }}",
             "{{ mca_create_index(['date_day']) }}",
             "{{ mca_create_index(['channel_id']) }}",
