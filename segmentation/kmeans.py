@@ -7,7 +7,7 @@ silhouette. Silhouette is quadratic in time and memory (a 10,000-row silhouette 
 1 GB of pairwise distances), and nine full ``n_init=10`` fits on 1M rows take minutes. So:
 
 1. **Search sample.** The k search runs on a deterministic sample of ``search_sample_size`` rows
-   (default 100,000) drawn without replacement with ``numpy.random.default_rng(random_state)``
+   (default 20,000) drawn without replacement with ``numpy.random.default_rng(random_state)``
    from the rows in canonical order (sorted by customer id). With fewer rows than that, the
    search uses every row. Each k gets ``KMeans(init="k-means++", n_init, max_iter,
    random_state)``; nine k values on 100K rows took 7-15 s (two at a time, see "Threads").

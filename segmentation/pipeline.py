@@ -47,7 +47,7 @@ from segmentation.profiles import build_profiles, segment_order, z_profiles
 log = logging.getLogger(__name__)
 
 DEFAULT_K_RANGE: tuple[int, int] = (2, 10)
-DEFAULT_SEARCH_SAMPLE_SIZE = 100_000
+DEFAULT_SEARCH_SAMPLE_SIZE = 20_000
 DEFAULT_SILHOUETTE_SAMPLE_SIZE = 5_000
 DEFAULT_SILHOUETTE_TOLERANCE = 0.01
 MIN_SAMPLE_SIZE = 100
