@@ -1,13 +1,18 @@
 """Warehouse.replace_table_chunks on real DuckDB and MariaDB: a table replaced from a stream of
 DataFrames is swapped in only whole; a load that fails part way (a bad chunk, or the stream
-itself raising) leaves the previous table as it was and no staging table behind."""
+itself raising) leaves the previous table as it was and no staging table behind. And
+`make_sample_data` in small chunks loads exactly the generator's rows."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import pytest
 
+from reporting import jobs
 from reporting.contract import Column, ColumnType, TableSpec
+from reporting.sample_data import generate_campaigns, generate_customers
 from reporting.settings import Target
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse
 
@@ -17,6 +22,7 @@ SPEC = TableSpec(
              Column("amount", ColumnType.money)),
     primary_key=("id",),
 )
+END = dt.date(2026, 6, 30)
 
 
 @pytest.fixture(params=["duckdb", "mariadb"])
@@ -135,3 +141,22 @@ def test_duckdb_memory_limit_is_restored_after_a_chunked_load(duckdb_settings_fa
 def _raising():
     yield _rows(1, 10)
     raise RuntimeError("stop")
+
+
+def test_sample_data_in_chunks_loads_the_generators_rows(settings):
+    jobs.make_sample_data(settings, rows=12_345, customers=1_234, seed=9, end_date=END, chunk_rows=1_000)
+    campaigns = generate_campaigns(12_345, seed=9, end_date=END)
+    customers = generate_customers(1_234, seed=9, end_date=END)
+    with Warehouse(settings) as wh:
+        raw_campaigns = wh.query(f"select * from {wh.raw('campaigns')} order by {wh.quote('id')}")
+        raw_customers = wh.query(f"select * from {wh.raw('customers')} order by {wh.quote('customer_id')}")
+    assert raw_campaigns["id"].astype("int64").tolist() == campaigns["id"].tolist()
+    for col in ("impressions", "clicks", "conversions"):
+        assert raw_campaigns[col].astype("Int64").equals(campaigns[col]), col
+    for col in ("cost", "revenue"):
+        pd.testing.assert_series_equal(raw_campaigns[col].astype("float64"), campaigns[col], check_names=False)
+    assert raw_campaigns["campaign_name"].fillna("<null>").tolist() == campaigns["campaign_name"].fillna("<null>").tolist()
+    assert raw_campaigns["channel"].fillna("<null>").tolist() == campaigns["channel"].fillna("<null>").tolist()
+    assert pd.to_datetime(raw_campaigns["date"]).dt.date.tolist() == campaigns["date"].tolist()
+    assert raw_customers["customer_id"].astype("int64").tolist() == customers["customer_id"].tolist()
+    assert raw_customers["age"].astype("Int64").equals(customers["age"])
