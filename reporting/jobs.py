@@ -22,6 +22,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,7 @@ from reporting.manifest import RunManifest, StageRecord, list_outputs
 from reporting.outputs import OutputFolder
 from reporting.powerbi import export_powerbi
 from reporting.report_data import ReportData, SegmentSummary, load_data_quality, load_report_data
-from reporting.sample_data import generate
+from reporting.sample_data import DEFAULT_CHUNK_ROWS, iter_campaigns, iter_customers
 from reporting.segment_store import (
     FEATURE_SETS,
     ensure_segments_table,
@@ -92,12 +93,15 @@ def make_sample_data(
     end_date: dt.date | None = None,
     force: bool = False,
     wait_seconds: float = 0.0,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> SampleDataResult:
     """Generate dirty sample data and (re)create the raw campaigns and customers tables with it.
 
     Refuses, before touching anything, when either table exists and was not created by
-    `sample-data` (unless ``force``), so a user's own raw data is never overwritten. Holds the
-    warehouse's lock while it writes.
+    `sample-data` (unless ``force``), so a user's own raw data is never overwritten. The rows are
+    generated and loaded in chunks of ``chunk_rows`` (the same rows whatever the size), so memory
+
+
     """
     if rows < 0:
         raise ConfigError("--rows must be 0 or more")
@@ -105,16 +109,20 @@ def make_sample_data(
     if n_customers < 0:
         raise ConfigError("--customers must be 0 or more")
     end = end_date or dt.date.today()
-    data = generate(rows, n_customers, seed=seed, end_date=end)
-    frames = {CAMPAIGNS.name: data.campaigns, CUSTOMERS.name: data.customers}
+    chunks = {
+        CAMPAIGNS.name: lambda: iter_campaigns(rows, seed=seed, end_date=end, chunk_rows=chunk_rows),
+        CUSTOMERS.name: lambda: iter_customers(n_customers, seed=seed, end_date=end, chunk_rows=chunk_rows),
+    }
     schema = settings.raw_schema
     loads = []
     with run_lock(settings, wait_seconds=wait_seconds), Warehouse(settings) as wh:
-        for table in frames:
+        for table in chunks:
             wh.check_replaceable(schema, table, force=force, owner="sample-data")
-        for table, frame in frames.items():
-            loaded = wh.replace_table(schema, RAW_TABLES[table].as_created(), frame,
-                                      comment=f"{MCA_TABLE_MARKER} sample-data")
+        for table, make_chunks in chunks.items():
+            # closing: a failed load removes the generator's temporary files at once
+            with closing(make_chunks()) as frames:
+                loaded = wh.replace_table_chunks(schema, RAW_TABLES[table].as_created(), frames,
+                                                 comment=f"{MCA_TABLE_MARKER} sample-data")
             log.info("loaded %d rows into %s.%s", loaded, schema, table)
             loads.append(LoadResult(table=table, rows=loaded))
     return SampleDataResult(loads=loads, end_date=end, seed=seed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,18 +302,40 @@ class Warehouse(abc.ABC):
         rows or the new ones, never a half-loaded table. Returns the number of rows loaded.
         """
         check_ident(schema)
-        missing = [c.name for c in spec.columns if c.name not in frame.columns and not c.nullable]
-        if missing:
-            raise ValueError(f"frame lacks columns {missing}")
-        present = [c for c in spec.column_names if c in frame.columns]
+        _present_columns(spec, frame)
+        return self._load_and_swap(schema, spec, [frame], comment=comment)
+
+    def replace_table_chunks(
+        self, schema: str, spec: TableSpec, frames: Iterable[pd.DataFrame], *, comment: str
+    ) -> int:
+        """:meth:`replace_table` with the rows in consecutive DataFrames, read one at a time
+        (``frames`` may be a generator, so memory stays that of one chunk).
+
+        The staging table is created once and each chunk appended to it, its row count checked
+        against what the engine reports loaded (so the total is checked too). A chunk that
+        fails to load or arrives short, or an error raised by ``frames`` itself, drops the
+        staging table and leaves the table being replaced as it was; only when every chunk is
+        in is the staging table swapped in. Returns the number of rows loaded.
+        """
+        return self._load_and_swap(schema, spec, frames, comment=comment)
+
+    def _load_and_swap(self, schema: str, spec: TableSpec, frames: Iterable[pd.DataFrame], *, comment: str) -> int:
+        check_ident(schema)
         self.ensure_schema(schema)
         staging = spec.named(f"{spec.name}__mca_new")
         self.drop_table(schema, staging.name)
         self.create_table(schema, staging, comment=comment)
+        sent = loaded = 0
         try:
-            loaded = self.insert_frame(schema, staging, frame[present])
-            if loaded != len(frame):
-                raise WarehouseError(f"loading {schema}.{spec.name}: {len(frame)} rows sent but {loaded} arrived")
+            for frame in frames:
+                present = _present_columns(spec, frame)
+                arrived = self.insert_frame(schema, staging, frame[present])
+                if arrived != len(frame):
+                    where = f" (rows {sent + 1}-{sent + len(frame)})" if sent else ""
+                    raise WarehouseError(f"loading {schema}.{spec.name}: {len(frame)} rows sent{where} "
+                                         f"but {arrived} arrived")
+                sent += len(frame)
+                loaded += arrived
         except BaseException:
             # leave nothing half-made behind; the table being replaced was never touched
             try:
@@ -407,6 +429,15 @@ class Warehouse(abc.ABC):
     @classmethod
     def _is_transient_error(cls, error: BaseException) -> bool:
         return any(marker in str(error) for marker in cls.transient_markers)
+
+
+def _present_columns(spec: TableSpec, frame: pd.DataFrame) -> list[str]:
+    """The spec's columns that ``frame`` has, in spec order; ValueError when it lacks a
+    column that may not be NULL."""
+    missing = [c.name for c in spec.columns if c.name not in frame.columns and not c.nullable]
+    if missing:
+        raise ValueError(f"frame lacks columns {missing}")
+    return [c for c in spec.column_names if c in frame.columns]
 
 
 def cursor_frames(cursor: Any, chunk_rows: int) -> Iterator[pd.DataFrame]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -119,6 +119,39 @@ class DuckDBWarehouse(Warehouse):
         finally:
             con.unregister(name)
         return int(counted.iat[0, 0]) if not counted.empty else 0
+
+    #: How much memory DuckDB may use while a table is loaded in chunks, beyond what it cannot
+    #: evict (temporary tables and the like).
+    chunked_load_memory_bytes = 64 * 2**20
+
+    def replace_table_chunks(
+        self, schema: str, spec: TableSpec, frames: Iterable[pd.DataFrame], *, comment: str
+    ) -> int:
+        """DuckDB keeps the blocks it writes, and a primary key's index, in memory (its default
+        limit is 80 % of RAM), so a chunked load would still grow with the row count. For the
+        load, its memory limit is lowered to :attr:`chunked_load_memory_bytes` beyond what it
+        cannot evict, and each chunk is checkpointed once it is in: that writes the chunk and
+        its index to the file, after which DuckDB may evict them (without the checkpoint the
+        index stays in memory, and the load fails once it outgrows the limit). The previous
+        limit is restored afterwards."""
+        previous = self.scalar("select current_setting('memory_limit')")
+        self.execute("checkpoint")  # what is held already becomes evictable, except in-memory data
+        pinned = self.scalar("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory() "
+                             "where tag not in ('BASE_TABLE', 'ART_INDEX')")
+        self.execute(f"set memory_limit = '{int(pinned) + self.chunked_load_memory_bytes}B'")
+        try:
+            return super().replace_table_chunks(schema, spec, self._checkpointed(frames), comment=comment)
+        finally:
+            # back to the default, or to the limit set before (as DuckDB shows it, to 0.1 units)
+            self.execute("reset memory_limit")
+            if self.scalar("select current_setting('memory_limit')") != previous:
+                self.execute(f"set memory_limit = '{str(previous).replace(chr(39), '')}'")
+
+    def _checkpointed(self, frames: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for i, frame in enumerate(frames):
+            if i:
+                self.execute("checkpoint")  # the previous chunk is in
+            yield frame
 
     def _swap_in(self, schema: str, staging: str, name: str) -> None:
         with self.transaction():
