@@ -100,8 +100,8 @@ def make_sample_data(
     Refuses, before touching anything, when either table exists and was not created by
     `sample-data` (unless ``force``), so a user's own raw data is never overwritten. The rows are
     generated and loaded in chunks of ``chunk_rows`` (the same rows whatever the size), so memory
-
-
+    stays flat with the row count; each table is swapped in only once all its rows are loaded.
+    Holds the warehouse's lock while it writes.
     """
     if rows < 0:
         raise ConfigError("--rows must be 0 or more")
