@@ -23,7 +23,7 @@ from reporting.settings import Settings, Target
 from reporting.warehouse import Warehouse
 
 D = dt.date(2026, 3, 31)
-ROWS = 12_000
+ROWS = 8_000
 PASSWORD = "b3side-and-swap"
 
 
@@ -53,10 +53,11 @@ def last_build_status(s: Settings) -> str:
         return str(wh.scalar(f"select status from {wh.mart('mca_build_log')} order by started_at desc"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def killable(server_settings_factory):
     """Settings for a user of its own (so its connections can be told apart and killed), and a
-    root connection to kill them with."""
+    root connection to kill them with; the warehouse loaded and built once at D for the module's
+    tests, each of which starts from a finished build."""
     s = server_settings_factory(Target.mariadb, "atomic")
     user = f"mca_a{os.getpid() % 100000}"
     root = pymysql.connect(host=s.host, port=s.port, user=s.user, password=s.password, autocommit=True)
@@ -65,9 +66,12 @@ def killable(server_settings_factory):
         cur.execute(f"create user '{user}'@'%' identified by '{PASSWORD}'")
         for schema in (s.raw_schema, s.schema):
             cur.execute(f"grant all privileges on `{schema}`.* to '{user}'@'%'")
-    yield Settings(target=Target.mariadb, host=s.host, port=s.port, user=user, password=PASSWORD,
-                   raw_schema=s.raw_schema, schema=s.schema, dbt_project_dir=s.dbt_project_dir,
-                   connect_tries=1), root
+    settings = Settings(target=Target.mariadb, host=s.host, port=s.port, user=user, password=PASSWORD,
+                        raw_schema=s.raw_schema, schema=s.schema, dbt_project_dir=s.dbt_project_dir,
+                        connect_tries=1)
+    jobs.make_sample_data(settings, rows=ROWS, customers=300, end_date=D)
+    jobs.build_warehouse(settings, as_of=D, quiet=True)
+    yield settings, root
     with root.cursor() as cur:
         cur.execute(f"drop user if exists '{user}'@'%'")
     root.close()
@@ -124,8 +128,6 @@ SCENARIOS = {
 def test_a_killed_full_build_leaves_every_table_as_it_was_and_a_retry_completes(killable, scenario):
     s, root = killable
     table, kwargs, change = SCENARIOS[scenario]
-    jobs.make_sample_data(s, rows=ROWS, customers=300, end_date=D)
-    jobs.build_warehouse(s, as_of=D, quiet=True)
     if change is not None:
         change(s)
     before = tables(s)
@@ -154,7 +156,6 @@ def test_a_killed_append_build_is_undone(killable):
     # inserted is undone when a later node fails (here the connection of the outlier fences,
     # which run after the classified rows were appended)
     s, root = killable
-    jobs.make_sample_data(s, rows=ROWS, customers=300, end_date=D)
     jobs.build_warehouse(s, as_of=D, quiet=True)
     before = tables(s)
     error, kills = build_killing(s, root, "int_campaigns__outlier_bounds", times=1,

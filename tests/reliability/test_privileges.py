@@ -46,10 +46,11 @@ def test_the_whole_job_runs_with_exactly_the_readme_grants(server_settings_facto
         s = Settings(target=Target.mariadb, host=root_settings.host, port=root_settings.port, user=user,
                      password=password, raw_schema=root_settings.raw_schema, schema=root_settings.schema,
                      dbt_project_dir=root_settings.dbt_project_dir)
-        for as_of in (D, D + dt.timedelta(days=1)):  # a full build, then an append build
-            result = cli(s, "run", "--out", str(tmp_path / "out"), "--as-of", as_of.isoformat())
-            assert result.exit_code == 0, result.output
+        result = cli(s, "run", "--out", str(tmp_path / "out"), "--as-of", D.isoformat())  # a full build
+        assert result.exit_code == 0, result.output
         assert (tmp_path / "out" / "executive_summary.pdf").is_file()
+        appended = cli(s, "build", "--as-of", (D + dt.timedelta(days=1)).isoformat())  # an append build
+        assert appended.exit_code == 0, appended.output
     finally:
         with root.cursor() as cur:
             cur.execute(f"drop user if exists '{user}'@'%'")
