@@ -39,8 +39,26 @@ MARTS = {
     "dq_quarantined_campaigns": "campaign_row_id",
     "dq_duplicate_campaigns": "campaign_row_id",
     "dq_data_quality": "rows_read",
+    "dq_quarantine_reasons": "source_table, reason",
+    # the aggregates an append build updates from what changed (macros/incremental/derived.sql)
+    "int_campaigns__channel_totals": "campaign_key, channel_id",
+    "int_campaigns__fact_daily": "date_day, channel_id",
+    "int_campaigns__classified_daily": "day_key, row_outcome, quarantine_reason, channel_mapped",
 }
 BOOKKEEPING = {"mca_build_seq"}
+INCREMENTAL = ("int_campaigns__classified", "fct_campaign_daily", "int_campaigns__channel_totals",
+               "int_campaigns__fact_daily", "int_campaigns__classified_daily")
+
+
+def _last_plans(settings) -> dict[str, str]:
+    """Each incremental model's plan mode in the last build (mca_build_plans)."""
+    import json
+
+    with Warehouse(settings) as wh:
+        last = wh.scalar(f"select invocation_id from {wh.mart('mca_build_log')} order by started_at desc")
+        plans = wh.query(f"select model_name, plan_json from {wh.mart('mca_build_plans')} "
+                         f"where invocation_id = {wh.placeholder}", [last])
+    return {str(r.model_name): json.loads(r.plan_json)["mode"] for r in plans.itertuples()}
 
 
 def _raw_insert(wh: Warehouse, settings, rows: list[dict]) -> None:
@@ -143,6 +161,8 @@ def test_appending_a_day_matches_a_full_refresh(settings):
 
     build_warehouse(settings, as_of=NEXT, quiet=True)
     incremental = _snapshot(settings)
+    # every incremental model took its append path (the comparison below would not see it)
+    assert _last_plans(settings) == {name: "append" for name in INCREMENTAL}
     seqs = _seq_counts(settings)
     # only the appended rows and the two boundary days were classified again
     assert seqs == {1: ROWS + 1 - int(on_boundary), 2: len(appended) + int(on_boundary)}

@@ -101,8 +101,10 @@
         {{ return(mca_campaigns_plan()) }}
     {%- elif kind == 'fact' -%}
         {{ return(mca_fact_plan()) }}
+    {%- elif kind == 'derived' -%}
+        {{ return(mca_derived_plan()) }}
     {%- endif -%}
-    {{ exceptions.raise_compiler_error("mca_incremental: unknown mca_plan '" ~ kind ~ "' (campaigns or fact)") }}
+    {{ exceptions.raise_compiler_error("mca_incremental: unknown mca_plan '" ~ kind ~ "' (campaigns, fact or derived)") }}
 {%- endmacro %}
 
 {#- CREATE TABLE ... AS SELECT, with the model's primary key (config mca_primary_key) where the

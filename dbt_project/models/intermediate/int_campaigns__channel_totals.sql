@@ -5,12 +5,33 @@
   and dim_campaign finds each campaign's first row through it.
   Besides the sums it keeps, for the seed's averages of per-row ratios, the sum and the count
   of each non-null ratio: an average over several groups is sum of sums / sum of counts.
+  Incremental: an append build of the fact recomputes only the campaigns it touched
+  (macros/incremental/derived.sql).
 -#}
+{%- set touched = mca_fact_touched_campaigns() -%}
+{%- set plan = mca_derived_plan('fct_campaign_daily') -%}
+{{
+    config(
+        materialized='mca_incremental',
+        mca_plan='derived',
+        mca_source='fct_campaign_daily',
+        unique_key='campaign_key',
+        pre_hook=[
+            "{{ mca_derived_set_aside(mca_fact_touched_campaigns()) }}",
+            "{{ mca_derived_delete(mca_fact_touched_campaigns()) }}",
+        ],
+        post_hook=[
+            "{{ mca_create_index(['campaign_key', 'channel_id'], unique=true) }}",
+        ]
+    )
+}}
+
 with
 
 facts as (
 
-    select * from {{ ref('fct_campaign_daily') }}
+    select * from {{ ref('fct_campaign_daily') }} as facts
+    where {{ mca_derived_filter('facts', plan, touched, '{rel}.campaign_key') }}
 
 ),
 

@@ -35,7 +35,8 @@
         ],
         post_hook=[
             "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
-            "{{ mca_create_index(['row_outcome']) }}",
+            "{{ mca_create_index(['row_outcome', 'cost']) }}",
+            "{{ mca_create_index(['row_outcome', 'revenue']) }}",
             "{{ mca_create_index(['campaign_key', 'date_day']) }}",
             "{{ mca_create_index(['date_day']) }}",
             "{{ mca_create_index(['mca_build_seq']) }}",

@@ -7,10 +7,13 @@ with
 
 valid_channels as (
 
-    select classified.channel_mapped as channel
-    from {{ ref('int_campaigns__classified') }} as classified
-    where classified.row_outcome in ('kept', 'duplicate')
-        and classified.channel_mapped is not null
+    -- the classified rows counted per day, outcome and channel (int_campaigns__classified_daily)
+    select
+        classified_days.channel_mapped as channel,
+        classified_days.campaign_rows
+    from {{ ref('int_campaigns__classified_daily') }} as classified_days
+    where classified_days.row_outcome in ('kept', 'duplicate')
+        and classified_days.channel_mapped is not null
 
 ),
 
@@ -18,7 +21,7 @@ channel_counts as (
 
     select
         valid_channels.channel,
-        count(*) as row_count
+        sum(valid_channels.campaign_rows) as row_count
     from valid_channels
     group by valid_channels.channel
 

@@ -16,9 +16,9 @@ with
 bounds as (
 
     select
-        min(facts.date_day) as first_day,
-        max(facts.date_day) as last_day
-    from {{ ref('fct_campaign_daily') }} as facts
+        min(fact_days.date_day) as first_day,
+        max(fact_days.date_day) as last_day
+    from {{ ref('int_campaigns__fact_daily') }} as fact_days
 
 ),
 

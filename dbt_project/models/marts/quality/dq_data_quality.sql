@@ -4,7 +4,9 @@
   The quarantined rows per reason are in dq_quarantine_reasons (one row per reason).
   completeness_pct is the share of non-null cells among the raw contract's eight value columns
   (campaign_name, channel, cost, impressions, clicks, conversions, revenue, date) over all rows read,
-  counted on the classified rows, which keep the raw values (one scan for outcomes and completeness).
+  counted on the classified rows, which keep the raw values. Outcomes, completeness and the fact's
+  flags come from the two daily aggregates (int_campaigns__classified_daily,
+  int_campaigns__fact_daily), which an append build keeps up to date without reading every row.
 -#}
 with
 
@@ -14,15 +16,17 @@ campaigns as (
 
 ),
 
-classified as (
+classified_days as (
 
-    select * from {{ ref('int_campaigns__classified') }}
+    -- the classified rows counted per day, outcome, reason and channel, with their missing values
+    select * from {{ ref('int_campaigns__classified_daily') }}
 
 ),
 
-facts as (
+fact_days as (
 
-    select * from {{ ref('fct_campaign_daily') }}
+    -- the fact summed per day and channel, with its flags counted
+    select * from {{ ref('int_campaigns__fact_daily') }}
 
 ),
 
@@ -49,42 +53,29 @@ completeness as (
 outcomes as (
 
     select
-        -- the raw values, as classified keeps them (one row per raw row): one scan serves both
-        sum(
-            case when classified.campaign_name is null then 1 else 0 end
-            + case when classified.channel_raw is null then 1 else 0 end
-            + case when classified.cost is null then 1 else 0 end
-            + case when classified.impressions_reported is null then 1 else 0 end
-            + case when classified.clicks_reported is null then 1 else 0 end
-            + case when classified.conversions_reported is null then 1 else 0 end
-            + case when classified.revenue is null then 1 else 0 end
-            + case when classified.date_day is null then 1 else 0 end
-        ) as null_cells,
-        {{ mca_count_if("classified.row_outcome = 'kept'") }} as rows_kept,
-        {{ mca_count_if("classified.row_outcome = 'duplicate'") }} as rows_duplicate,
-        {{ mca_count_if("classified.row_outcome = 'quarantined'") }} as rows_quarantined,
-        {{ mca_count_if("classified.row_outcome = 'out_of_window'") }} as rows_out_of_window,
-        count(*) as rows_classified
-    from classified
+        {%- set int = mca_type_int() %}
+        cast(coalesce(sum(classified_days.null_cells), 0) as {{ int }}) as null_cells,
+        {%- for outcome in ['kept', 'duplicate', 'quarantined', 'out_of_window'] %}
+        cast(coalesce(sum(case when classified_days.row_outcome = '{{ outcome }}'
+            then classified_days.campaign_rows end), 0) as {{ int }}) as rows_{{ outcome }},
+        {%- endfor %}
+        cast(coalesce(sum(classified_days.campaign_rows), 0) as {{ int }}) as rows_classified
+    from classified_days
 
 ),
 
 fact_flags as (
 
     select
-        count(*) as fact_rows,
-        {{ mca_count_if("facts.is_channel_imputed") }} as channel_imputed,
-        {{ mca_count_if("facts.is_channel_unknown") }} as channel_unknown,
-        {{ mca_count_if("facts.is_impressions_imputed") }} as impressions_imputed,
-        {{ mca_count_if("facts.is_clicks_imputed") }} as clicks_imputed,
-        {{ mca_count_if("facts.is_conversions_imputed") }} as conversions_imputed,
-        {{ mca_count_if("facts.is_conversions_above_clicks") }} as conversions_above_clicks,
-        {{ mca_count_if("facts.is_cost_outlier") }} as cost_outliers,
-        {{ mca_count_if("facts.is_revenue_outlier") }} as revenue_outliers,
-        {{ mca_count_if("facts.is_cost_outlier or facts.is_revenue_outlier") }} as outlier_rows,
-        min(facts.date_day) as first_date,
-        max(facts.date_day) as last_date
-    from facts
+        cast(coalesce(sum(fact_days.campaign_days), 0) as {{ mca_type_int() }}) as fact_rows,
+        {%- for flag in ['channel_imputed', 'channel_unknown', 'impressions_imputed', 'clicks_imputed',
+                         'conversions_imputed', 'conversions_above_clicks', 'cost_outliers',
+                         'revenue_outliers', 'outlier_rows'] %}
+        cast(coalesce(sum(fact_days.{{ flag }}), 0) as {{ mca_type_int() }}) as {{ flag }},
+        {%- endfor %}
+        min(fact_days.date_day) as first_date,
+        max(fact_days.date_day) as last_date
+    from fact_days
 
 ),
 

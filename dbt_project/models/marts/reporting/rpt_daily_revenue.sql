@@ -15,24 +15,25 @@ dates as (
 
 ),
 
-facts as (
+fact_days as (
 
-    select * from {{ ref('fct_campaign_daily') }}
+    -- the fact summed per day and channel (int_campaigns__fact_daily), not the fact itself
+    select * from {{ ref('int_campaigns__fact_daily') }}
 
 ),
 
 daily as (
 
     select
-        facts.date_day,
-        count(*) as campaign_days,
-        sum(facts.cost) as cost,
-        sum(facts.revenue) as revenue,
-        sum(facts.impressions) as impressions,
-        sum(facts.clicks) as clicks,
-        sum(facts.conversions) as conversions
-    from facts
-    group by facts.date_day
+        fact_days.date_day,
+        cast(sum(fact_days.campaign_days) as {{ mca_type_int() }}) as campaign_days,
+        sum(fact_days.cost) as cost,
+        sum(fact_days.revenue) as revenue,
+        cast(sum(fact_days.impressions) as {{ mca_type_int() }}) as impressions,
+        cast(sum(fact_days.clicks) as {{ mca_type_int() }}) as clicks,
+        cast(sum(fact_days.conversions) as {{ mca_type_int() }}) as conversions
+    from fact_days
+    group by fact_days.date_day
 
 ),
 
