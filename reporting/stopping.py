@@ -50,8 +50,15 @@ def stop_signals() -> Iterator[None]:
         yield
         return
 
+    stopping = False
+
     def on_signal(signum: int, frame: Any) -> None:
         global _cause
+        nonlocal stopping
+        if stopping:  # already stopping: let the clean-up (putting tables back, the manifest) finish
+            log.warning("%s received while stopping; finishing the clean-up first", signal.Signals(signum).name)
+            return
+        stopping = True
         if _cause is None:
             _cause = signal.Signals(signum).name
         raise KeyboardInterrupt
@@ -60,8 +67,11 @@ def stop_signals() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if not stopping:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        # after a stop the process is ending with its error: a signal still on its way (the lock
+        # watcher's, a second Ctrl-C) must not kill it on the way out, so the handler stays
 
 
 def stopped(doing: str) -> McaError:
