@@ -4,12 +4,13 @@ known errors into one line on stderr and a documented exit code (see README, "Ex
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,6 +22,7 @@ from reporting.dbt_runner import FAILED_STATUSES
 from reporting.errors import ConfigError, McaError
 from reporting.jobs import ReportFormat
 from reporting.settings import Settings, Target, resolve_settings
+from reporting.progress import LiveProgress, Progress, for_terminal
 from reporting.stopping import stop_signals, stopped
 
 app = typer.Typer(
@@ -47,6 +49,7 @@ AsOfOpt = Annotated[
 ]
 AllTestsOpt = Annotated[bool, typer.Option("--all-tests", help="Run every data test, not only the ones that guard correctness (rows conserved, keys unique, facts related to their dimensions); CI does.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress: only the result lines and errors. Without a terminal (CI, cron) progress is one line per stage.")]
 WaitOpt = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another mca command that is writing to the same warehouse (default: do not wait).")]
 
 
@@ -100,34 +103,20 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class _NodeProgress:
-    """A one-line progress display of dbt nodes on stderr (nothing when stderr is not a terminal)."""
-
-    def __init__(self) -> None:
-        self.done = 0
-        self.failed = 0
-        self.tty = sys.stderr.isatty()
-
-    def __enter__(self) -> _NodeProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.tty and self.done:
-            sys.stderr.write("\n")
-
-    def update(self, unique_id: str, status: str) -> None:
-        self.done += 1
-        if status in FAILED_STATUSES:
-            self.failed += 1
-        if self.tty:
-            name = unique_id.split(".", 2)[-1]
-            sys.stderr.write(f"\r  {self.done} nodes done, {self.failed} failed: {name[:50]:<50}")
-            sys.stderr.flush()
-
-
 #: Dates mca accepts: a year of history before the earliest fits every warehouse's date type
 #: (MySQL's DATE starts at 1000-01-01).
 EARLIEST_DATE, LATEST_DATE = dt.date(1901, 1, 1), dt.date(9999, 12, 31)
+
+
+@contextlib.contextmanager
+def _showing(quiet: bool) -> Iterator[Progress]:
+    """The progress display for a command (reporting.progress), live while the command runs."""
+    progress = for_terminal(quiet)
+    if isinstance(progress, LiveProgress):
+        with progress:
+            yield progress
+    else:
+        yield progress
 
 
 def _as_date(value: dt.datetime | None, option: str = "--as-of") -> dt.date | None:
@@ -151,6 +140,7 @@ def sample_data(
     wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
+    quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """(Re)create the raw campaigns and customers tables with realistic, deliberately dirty data.
@@ -158,10 +148,11 @@ def sample_data(
     Refuses to replace raw tables that mca did not create unless --force is given.
     """
     settings = _settings(target, duckdb_path)
-    result = jobs.make_sample_data(
-        settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date, '--end-date'), force=force,
-        wait_seconds=wait,
-    )
+    with _showing(quiet) as progress:
+        result = jobs.make_sample_data(
+            settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date, '--end-date'),
+            force=force, wait_seconds=wait, progress=progress,
+        )
     for load in result.loads:
         typer.echo(f"loaded {load.rows:,} rows into {settings.raw_schema}.{load.table} ({settings.describe()})")
     typer.echo(f"dates end {result.end_date.isoformat()}, seed {result.seed}")
@@ -177,15 +168,18 @@ def build(
     wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
+    quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Run `dbt build`: seeds, models and tests of the warehouse, after checking the raw tables."""
     settings = _settings(target, duckdb_path)
-    typer.echo(f"building on {settings.describe()}", err=True)
-    with _NodeProgress() as progress:
+    if not quiet:
+        typer.echo(f"building on {settings.describe()}", err=True)
+    day = _as_date(as_of)
+    with _showing(quiet) as progress:
         summary = jobs.build(
-            settings, as_of=_as_date(as_of), select=select, full_refresh=full_refresh,
-            quiet=not verbose, on_node=progress.update, wait_seconds=wait, all_tests=all_tests,
+            settings, as_of=day, select=select, full_refresh=full_refresh,
+            quiet=not verbose, progress=progress, wait_seconds=wait, all_tests=all_tests,
         )
     parts = [f"{kind}s: " + ", ".join(f"{n} {status}" for status, n in sorted(c.items()))
              for kind, c in summary.counts().items()]
@@ -206,6 +200,7 @@ def segment(
     wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
+    quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Segment customers with K-Means and write the segments back to the warehouse.
@@ -215,8 +210,9 @@ def segment(
     Reads dim_customer (or dim_customer_rfm), so run `mca-report build` first.
     """
     settings = _settings(target, duckdb_path)
-    run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value,
-                       wait_seconds=wait)
+    with _showing(quiet) as progress:
+        run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value,
+                           wait_seconds=wait, progress=progress)
     _print_segments(run)
 
 
@@ -284,6 +280,7 @@ def run(
     force: ForceOutOpt = False,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
+    quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """The whole job: build, quality gate, segment, every report, run manifest.
@@ -294,11 +291,14 @@ def run(
     warehouse.
     """
     settings = _settings(target, duckdb_path)
-    typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
-    outcome = jobs.run_all(settings, out=out, as_of=_as_date(as_of), currency=currency, k=k,
-                             skip_segments=skip_segments, force=force, on_stage=_stage_progress,
-                             quiet_dbt=not verbose, all_tests=all_tests, max_quarantine_pct=max_quarantine_pct,
-                             alert_webhook=alert_webhook, wait_seconds=wait)
+    day = _as_date(as_of)
+    if not quiet:
+        typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
+    with _showing(quiet) as progress:
+        outcome = jobs.run_all(settings, out=out, as_of=day, currency=currency, k=k,
+                               skip_segments=skip_segments, force=force, progress=progress,
+                               quiet_dbt=not verbose, all_tests=all_tests, max_quarantine_pct=max_quarantine_pct,
+                               alert_webhook=alert_webhook, wait_seconds=wait)
     dq = outcome.manifest.data_quality
     typer.echo(
         f"rows read {dq.get('rows_read', 0):,}, kept {dq.get('rows_kept', 0):,}, "
@@ -309,20 +309,6 @@ def run(
         seg = outcome.manifest.segmentation
         typer.echo(f"segments: {seg['chosen_k']} ({seg['reason']})")
     _print_outputs(outcome)
-
-
-_STAGE_NAMES = {"build": "dbt build", "quality": "quality gate", "segment": "segmentation",
-                "reports": "reports", "publish": "publish"}
-
-
-def _stage_progress(name: str, status: str, seconds: float) -> None:
-    label = _STAGE_NAMES.get(name, name)
-    if status == "start":
-        typer.echo(f"  {label} ...", err=True)
-    elif status == "ok":
-        typer.echo(f"  {label} ok ({seconds:.1f}s)", err=True)
-    else:
-        typer.echo(f"  {label} {status}", err=True)
 
 
 def _print_outputs(outcome: jobs.RunOutcome) -> None:
@@ -366,6 +352,7 @@ def ingest(
     wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another mca command that is writing to the same warehouse: ingests queue behind each other and behind a run.")] = 3600.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
+    quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Append CSV or text exports to the raw campaigns, customers or orders table.
@@ -375,9 +362,12 @@ def ingest(
     Each file loads in one transaction and is recorded in the load log: the same content is never loaded twice (--replace reloads it).
     """
     settings = _settings(target, duckdb_path)
-    typer.echo(f"ingest into {settings.raw_schema}.{table.value} on {settings.describe()}", err=True)
-    outcomes = jobs.ingest(settings, table.value, files, mapping, replace=replace, wait_seconds=wait,
-                           max_reject_pct=max_reject_pct, rejects=rejects, on_file=_print_outcome)
+    if not quiet:
+        typer.echo(f"ingest into {settings.raw_schema}.{table.value} on {settings.describe()}", err=True)
+    with _showing(quiet) as progress:
+        outcomes = jobs.ingest(settings, table.value, files, mapping, replace=replace, wait_seconds=wait,
+                               max_reject_pct=max_reject_pct, rejects=rejects, on_file=_print_outcome,
+                               progress=progress)
     if len(outcomes) > 1:
         skipped = sum(o.status == "skipped" for o in outcomes)
         lines_skipped = sum(o.lines_skipped for o in outcomes)

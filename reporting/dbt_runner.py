@@ -100,11 +100,13 @@ def run_dbt(
     raise_on_failure: bool = True,
     quiet: bool = False,
     on_node: Callable[[str, str], None] | None = None,
+    callbacks: Sequence[Callable[[Any], None]] = (),
 ) -> DbtRunSummary:
     """Run one dbt command (build, run, test, seed, docs generate...) and summarise it.
 
     ``quiet`` keeps dbt's own log lines off the console (errors still show); ``on_node`` is
-    called with (unique_id, status) as each node finishes, for progress display.
+    called with (unique_id, status) as each node finishes; ``callbacks`` get every dbt event
+    (reporting.progress uses them).
     """
     project = settings.dbt_project_dir
     if not (project / "dbt_project.yml").is_file():
@@ -128,8 +130,8 @@ def run_dbt(
     log.info("dbt %s on %s", command, settings.describe())
     started = time.perf_counter()
     with _dbt_environment(settings, {"MCA_AS_OF": str(as_of) if as_of is not None else ""}):
-        callbacks = [_node_callback(on_node)] if on_node else []
-        result = dbtRunner(callbacks=callbacks).invoke(cli_args)
+        every = [*callbacks, *([_node_callback(on_node)] if on_node else [])]
+        result = dbtRunner(callbacks=every).invoke(cli_args)
     seconds = time.perf_counter() - started
     if isinstance(result.exception, KeyboardInterrupt):
         raise result.exception  # dbt cancelled its queries; the caller cleans up (reporting.stopping)

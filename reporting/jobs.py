@@ -21,7 +21,7 @@ import enum
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +49,7 @@ from reporting.segment_store import (
     usable_features,
     write_segments,
 )
+from reporting.progress import Progress
 from reporting.settings import Settings
 from reporting.stopping import Interrupted, stopped
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, engine_class, run_lock
@@ -57,10 +58,6 @@ if TYPE_CHECKING:
     from segmentation import SegmentationResult
 
 log = logging.getLogger(__name__)
-
-#: Called as each stage of `run` starts and ends: (stage, "start" | "ok" | "failed", seconds).
-StageCallback = Callable[[str, str, float], None]
-
 
 def new_run_id(now: dt.datetime | None = None) -> str:
     """Sortable, readable and unique: UTC time plus 6 random hex digits."""
@@ -94,6 +91,7 @@ def make_sample_data(
     force: bool = False,
     wait_seconds: float = 0.0,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
 ) -> SampleDataResult:
     """Generate dirty sample data and (re)create the raw campaigns and customers tables with it.
 
@@ -118,14 +116,24 @@ def make_sample_data(
     with run_lock(settings, wait_seconds=wait_seconds), Warehouse(settings) as wh:
         for table in chunks:
             wh.check_replaceable(schema, table, force=force, owner="sample-data")
+        progress = progress or Progress()
+        totals = {CAMPAIGNS.name: rows, CUSTOMERS.name: n_customers}
         for table, make_chunks in chunks.items():
             # closing: a failed load removes the generator's temporary files at once
-            with closing(make_chunks()) as frames:
-                loaded = wh.replace_table_chunks(schema, RAW_TABLES[table].as_created(), frames,
+            with closing(make_chunks()) as frames, progress.task(f"sample-data: {table}", total=totals[table],
+                                                                unit="rows") as task:
+                loaded = wh.replace_table_chunks(schema, RAW_TABLES[table].as_created(), _counted(frames, task),
                                                  comment=f"{MCA_TABLE_MARKER} sample-data")
             log.info("loaded %d rows into %s.%s", loaded, schema, table)
             loads.append(LoadResult(table=table, rows=loaded))
     return SampleDataResult(loads=loads, end_date=end, seed=seed)
+
+
+def _counted(frames: Iterable[pd.DataFrame], task: Any) -> Iterator[pd.DataFrame]:
+    """The frames, advancing ``task`` by each one's rows once it is loaded."""
+    for frame in frames:
+        yield frame
+        task.advance(len(frame))
 
 
 # ---- build -----------------------------------------------------------------------------------
@@ -161,6 +169,7 @@ def build_warehouse(
     quiet: bool = False,
     on_node: Callable[[str, str], None] | None = None,
     retry_wait_seconds: float = 2.0,
+    progress: Progress | None = None,
 ) -> DbtRunSummary:
     """Check the raw contract, then `dbt build` (seeds, models, tests) on the target.
 
@@ -199,10 +208,12 @@ def build_warehouse(
             "dbt build lost the connection to %s (try %d of %d), retrying",
             settings.describe(), state.attempt_number, settings.connect_tries),
     )
-    summary: DbtRunSummary = retrying(
-        run_dbt, settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet,
-        on_node=on_node, raise_on_failure=False,
-    )
+    progress = progress or Progress()
+    with progress.task("dbt build", unit="nodes") as task:
+        summary: DbtRunSummary = retrying(
+            run_dbt, settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet,
+            on_node=on_node, raise_on_failure=False, callbacks=[progress.dbt_event(task)],
+        )
     if not summary.success:
         raise BuildError(failure_line(summary))
     return summary
@@ -261,6 +272,7 @@ def run_segmentation(
     random_state: int = 42,
     charts_dir: Path | None = None,
     write_back: bool = True,
+    progress: Progress | None = None,
 ) -> SegmentRun:
     """Read features, segment, write customer_segments back, draw the charts."""
     import segmentation
@@ -274,10 +286,15 @@ def run_segmentation(
     if empty:
         log.warning("features with no values are left out of segmentation: %s", ", ".join(empty))
     t0 = time.perf_counter()
-    try:
-        result = segmentation.segment_customers(frame, features, k=k, k_range=k_range, random_state=random_state)
-    except SegmentationError as exc:
-        raise DataError(f"segmentation: {exc}") from None
+    tried = 1 if k is not None else k_range[1] - k_range[0] + 1
+    with (progress or Progress()).task(f"segmentation of {len(frame):,} customers", total=tried, unit="k") as task:
+        try:
+            result = segmentation.segment_customers(
+                frame, features, k=k, k_range=k_range, random_state=random_state,
+                on_fit=lambda fit: task.advance(1, description=f"segmentation: k={fit.k} scored "
+                                                               f"(silhouette {fit.silhouette:.3f})"))
+        except SegmentationError as exc:
+            raise DataError(f"segmentation: {exc}") from None
     seconds["segment"] = time.perf_counter() - t0
     written = 0
     if write_back:
@@ -312,6 +329,7 @@ def segment(
     feature_set: str = "behavioural",
     run_id: str | None = None,
     wait_seconds: float = 0.0,
+    progress: Progress | None = None,
 ) -> SegmentRun:
     """Segment the customers of dim_customer, write customer_segments, draw the charts (under
     the warehouse's lock)."""
@@ -322,21 +340,31 @@ def segment(
     with run_lock(settings, wait_seconds=wait_seconds), Warehouse(settings) as wh:
         return run_segmentation(
             wh, run_id=run_id or new_run_id(), k=k, k_range=k_range, feature_set=feature_set,
-            charts_dir=out_dir / "visualizations",
+            charts_dir=out_dir / "visualizations", progress=progress,
         )
 
 
 def ingest(settings: Settings, table: str, files: list[Path], mapping: Path, *, wait_seconds: float = 3600.0,
-           **options: Any) -> list[Any]:
+           progress: Progress | None = None, **options: Any) -> list[Any]:
     """`mca-report ingest`: :func:`reporting.ingest.ingest_files` (``options`` are its keywords)
     under the warehouse's lock, so concurrent ingests (and an ingest during a run) queue instead
     of deadlocking. Each file is its own transaction: a stopped ingest keeps the files it
     finished and nothing of the one it was loading."""
     from reporting.ingest import ingest_files
 
-    with run_lock(settings, wait_seconds=wait_seconds):
+    sizes = {path: path.stat().st_size if path.is_file() else 0 for path in files}
+    on_file = options.pop("on_file", None)
+    with run_lock(settings, wait_seconds=wait_seconds), \
+            (progress or Progress()).task(f"ingest into {table}", total=sum(sizes.values()), unit="bytes") as task:
+
+        def done(outcome: Any) -> None:
+            task.advance(sizes.get(outcome.path, 0), description=f"ingest: {outcome.path.name} {outcome.status}, "
+                                                                 f"{outcome.rows_loaded:,} rows")
+            if on_file is not None:
+                on_file(outcome)
+
         try:
-            return ingest_files(settings, table, files, mapping, **options)
+            return ingest_files(settings, table, files, mapping, on_file=done, **options)
         except KeyboardInterrupt:
             raise stopped("ingest") from None
 
@@ -368,6 +396,7 @@ def write_reports(
     currency: str,
     segments: SegmentSummary | None,
     timings: dict[str, float] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[ReportData, list[Path]]:
     """Render the chosen formats into ``staging``; returns the data shown and the files made.
     ``timings``, when given, receives the seconds each part took (read, charts, pdf, ...)."""
@@ -376,32 +405,37 @@ def write_reports(
 
     spent = timings if timings is not None else {}
     clock = time.perf_counter()
+    parts = ["read", "charts", *(f.value for f in formats)]
+    with (progress or Progress()).task("reports: reading the marts", total=len(parts), unit="parts") as task:
 
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        spent[name] = round(now - clock, 3)
-        clock = now
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            spent[name] = round(now - clock, 3)
+            clock = now
+            following = parts[parts.index(name) + 1] if parts.index(name) + 1 < len(parts) else None
+            task.advance(1, description=f"reports: {following}" if following else "reports")
 
-    data = load_report_data(wh, run_id=run_id, as_of=as_of, currency=currency, segments=segments)
-    lap("read")
-    written: list[Path] = []
-    charts_dir = staging / "visualizations"
-    charts = render_charts(data, charts_dir)
-    segment_charts = save_charts(segments, charts_dir) if segments is not None else {}
-    written.append(charts_dir)
-    lap("charts")
-    if ReportFormat.pdf in formats:
-        written.append(write_pdf(data, charts, staging / "executive_summary.pdf", segment_charts=segment_charts))
-        lap("pdf")
-    if ReportFormat.html in formats:
-        written.append(write_html(data, charts, staging / "executive_summary.html", segment_charts=segment_charts))
-        lap("html")
-    if ReportFormat.powerbi in formats:
-        ensure_segments_table(wh)  # the export joins it; a warehouse built by dbt alone may lack it
-        export = export_powerbi(wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at)
-        written.append(export.folder)
-        lap("powerbi")
+        data = load_report_data(wh, run_id=run_id, as_of=as_of, currency=currency, segments=segments)
+        lap("read")
+        written: list[Path] = []
+        charts_dir = staging / "visualizations"
+        charts = render_charts(data, charts_dir)
+        segment_charts = save_charts(segments, charts_dir) if segments is not None else {}
+        written.append(charts_dir)
+        lap("charts")
+        if ReportFormat.pdf in formats:
+            written.append(write_pdf(data, charts, staging / "executive_summary.pdf", segment_charts=segment_charts))
+            lap("pdf")
+        if ReportFormat.html in formats:
+            written.append(write_html(data, charts, staging / "executive_summary.html", segment_charts=segment_charts))
+            lap("html")
+        if ReportFormat.powerbi in formats:
+            ensure_segments_table(wh)  # the export joins it; a warehouse built by dbt alone may lack it
+            export = export_powerbi(wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at,
+                                    on_file=lambda name: task.advance(0, description=f"reports: Power BI {name}"))
+            written.append(export.folder)
+            lap("powerbi")
     return data, written
 
 
@@ -523,7 +557,7 @@ def run_all(
     k: int | None = None,
     skip_segments: bool = False,
     force: bool = False,
-    on_stage: StageCallback | None = None,
+    progress: Progress | None = None,
     quiet_dbt: bool = True,
     all_tests: bool = False,
     max_quarantine_pct: float = 5.0,
@@ -537,7 +571,7 @@ def run_all(
                       alert_webhook=alert_webhook, wait_seconds=wait_seconds)
     try:
         with run_lock(settings, wait_seconds=opts.wait_seconds):
-            return _Run(settings, opts, on_stage).execute()
+            return _Run(settings, opts, progress or Progress()).execute()
     except McaError as exc:
         if not getattr(exc, "alerted", False):  # failed before the run started: lock or connection
             status = "locked" if isinstance(exc, LockedError) else "failed"
@@ -549,16 +583,15 @@ def run_all(
 class _Run:
     """One `mca-report run`: its stages, each a method, sharing the manifest and staging folder."""
 
-    def __init__(self, settings: Settings, opts: RunOptions, on_stage: StageCallback | None) -> None:
+    def __init__(self, settings: Settings, opts: RunOptions, progress: Progress) -> None:
         self.settings = settings
         self.opts = opts
-        self.on_stage = on_stage
+        self.progress = progress
         self.run_id, self.as_of, self.manifest, self.folder = _start(settings, opts.out, opts.as_of, opts.force)
         self.dq: dict[str, Any] = {}
 
     def _notify(self, name: str, status: str, seconds: float = 0.0) -> None:
-        if self.on_stage is not None:
-            self.on_stage(name, status, seconds)
+        self.progress.stage(name, status, seconds)
 
     def execute(self) -> RunOutcome:
         staging = self.folder.prepare()
@@ -589,7 +622,7 @@ class _Run:
         with self.manifest.stage("build") as st:
             self._notify("build", "start")
             summary = build_warehouse(self.settings, as_of=self.as_of, quiet=self.opts.quiet_dbt,
-                                      all_tests=self.opts.all_tests)
+                                      all_tests=self.opts.all_tests, progress=self.progress)
             self.manifest.dbt = summary.to_dict()
         self._notify("build", "ok", st.seconds)
         self.build_record = st
@@ -618,7 +651,7 @@ class _Run:
             return None
         with self.manifest.stage("segment") as seg:
             self._notify("segment", "start")
-            run = run_segmentation(wh, run_id=self.run_id, k=self.opts.k)
+            run = run_segmentation(wh, run_id=self.run_id, k=self.opts.k, progress=self.progress)
             seg.rows_in, seg.rows_out = run.rows_read, run.rows_written
             seg.detail = {"chosen_k": run.result.chosen_k, "seconds": run.seconds,
                           "skipped_features": list(run.skipped_features)}
@@ -637,7 +670,7 @@ class _Run:
             parts: dict[str, float] = {}
             _, written = write_reports(wh, staging, formats=expand_formats([ReportFormat.all]),
                                        run_id=self.run_id, as_of=self.as_of, currency=self.opts.currency,
-                                       segments=segments, timings=parts)
+                                       segments=segments, timings=parts, progress=self.progress)
             rep.rows_in = int(self.dq.get("rows_kept") or 0)
             rep.detail = {"files": len(list_outputs(staging, written)), "seconds": parts}
         self._notify("reports", "ok", rep.seconds)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,7 @@ def export_powerbi(
     *,
     run_id: str,
     generated_at: dt.datetime | None = None,
+    on_file: Callable[[str], None] | None = None,
 ) -> PowerBIExport:
     """Write the star schema, the seed's files and powerbi_metadata.json into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -178,6 +180,8 @@ def export_powerbi(
     fact_types = dict(STAR_SCHEMA[0].columns) | {"campaign_name": "string", "channel": "string",
                                                    "first_date": "date", "last_date": "date"}
     for table in STAR_SCHEMA:
+        if on_file is not None:
+            on_file(table.file)
         types = dict(table.columns)
         # one read of each table feeds its CSV and its Parquet file
         outputs = [(folder / table.file, list(types), types), (folder / table.parquet_file, list(types), types)]

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -190,6 +190,7 @@ def score_k_values(
     silhouette_positions: np.ndarray | None,
     n_jobs: int,
     controller: ThreadpoolController,
+    on_fit: Callable[[KFit], None] | None = None,
 ) -> list[KFit]:
     """Fit k-means for every k in ``ks`` on ``x`` and score each fit, ``n_jobs`` k at a time.
 
@@ -201,7 +202,7 @@ def score_k_values(
 
     def one(k: int) -> KFit:
         with controller.limit(limits=1, user_api="openmp"):  # OpenMP limits are per thread
-            return _fit_and_score(
+            fit = _fit_and_score(
                 x,
                 k,
                 n_init=n_init,
@@ -209,6 +210,9 @@ def score_k_values(
                 random_state=random_state,
                 silhouette_positions=silhouette_positions,
             )
+        if on_fit is not None:
+            on_fit(fit)
+        return fit
 
     if n_jobs <= 1 or len(ks) == 1:
         return [one(k) for k in ks]

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -232,6 +232,7 @@ def segment_customers(
     id_column: str = DEFAULT_ID_COLUMN,
     value_feature: str | None = None,
     n_jobs: int | None = None,
+    on_fit: Callable[[KFit], None] | None = None,
 ) -> SegmentationResult:
     """Segment customers with k-means on standardised features.
 
@@ -254,6 +255,7 @@ def segment_customers(
             first of ``revenue``/``monetary`` present, else the first feature.
         n_jobs: k values fitted at once, in threads (None: the CPUs this process may use).
             Does not change the result.
+        on_fit: Called with each k's fit as it is scored (from a worker thread), for progress.
 
     Returns:
         A :class:`SegmentationResult`.
@@ -301,7 +303,7 @@ def segment_customers(
         log.info("only %d customers: k search limited to %d..%d", n_rows, ks[0], ks[-1])
     timings["prepare"] = time.perf_counter() - started
 
-    clustered = _cluster(prepared, ks, params, timings)
+    clustered = _cluster(prepared, ks, params, timings, on_fit)
     chosen = clustered.chosen
 
     phase = time.perf_counter()
@@ -381,7 +383,8 @@ def _available_cpus() -> int:
 
 
 def _cluster(
-    prepared: PreparedFeatures, ks: list[int], params: SegmentationParams, timings: dict[str, float]
+    prepared: PreparedFeatures, ks: list[int], params: SegmentationParams, timings: dict[str, float],
+    on_fit: Callable[[KFit], None] | None = None,
 ) -> _Clustering:
     """Search k on a sample, choose k, fit the final model (see :mod:`segmentation.kmeans`)."""
     phase = time.perf_counter()
@@ -415,6 +418,7 @@ def _cluster(
             silhouette_positions=silhouette_positions,
             n_jobs=n_jobs,
             controller=controller,
+            on_fit=on_fit,
         )
         chosen, reason = _choose(fits, params)
         timings["search"] = time.perf_counter() - phase
