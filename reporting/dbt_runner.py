@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -69,19 +70,29 @@ class DbtRunSummary:
         }
 
 
+_ONE_AT_A_TIME = threading.Lock()
+
+
 @contextlib.contextmanager
 def _dbt_environment(settings: Settings, extra: dict[str, str] | None = None) -> Iterator[None]:
+    """Set the variables profiles.yml reads for one dbt invocation, and put the old values back.
+
+    The environment is the process's, so invocations are serialised (_ONE_AT_A_TIME): two builds
+    started from two threads would otherwise each restore what the other set, and the later one
+    could leave the earlier one's user behind. dbt's own flags are process-global too.
+    """
     env = {**settings.dbt_env(), "MCA_AS_OF": "", **(extra or {})}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with _ONE_AT_A_TIME:
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def dbt_vars(as_of: dt.date | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -92,20 +92,26 @@ def build_killing(s: Settings, root, table: str, *, times: int, **kwargs) -> tup
     thread = threading.Thread(target=target)
     thread.start()
     kills = 0
-    with root.cursor() as cur:
-        while thread.is_alive():
-            if kills < times:
-                cur.execute("select id, info from information_schema.processlist where user = %s", [s.user])
-                for conn_id, info in cur.fetchall():
-                    text = (info or "").lower()
-                    if f"`{table}__mca_new`" in text and "create" in text and " as" in text:
-                        try:
-                            cur.execute(f"kill connection {int(conn_id)}")
-                            kills += 1
-                        except pymysql.err.OperationalError:
-                            pass  # it finished meanwhile
-            time.sleep(0.005)
-    thread.join()
+    try:
+        with root.cursor() as cur:
+            while thread.is_alive():
+                if kills < times:
+                    try:
+                        cur.execute("select id, info from information_schema.processlist where user = %s",
+                                    [s.user])
+                    except pymysql.err.MySQLError:
+                        continue  # the server could not list them this once: look again
+                    for conn_id, info in cur.fetchall():
+                        text = (info or "").lower()
+                        if f"`{table}__mca_new`" in text and "create" in text and " as" in text:
+                            try:
+                                cur.execute(f"kill connection {int(conn_id)}")
+                                kills += 1
+                            except pymysql.err.OperationalError:
+                                pass  # it finished meanwhile
+                time.sleep(0.005)
+    finally:
+        thread.join()  # never leave a build running into the next test
     return outcome["error"], kills
 
 
