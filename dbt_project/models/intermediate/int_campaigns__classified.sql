@@ -34,12 +34,9 @@
             "{{ mca_campaigns_delete_reclassified() }}",
         ],
         post_hook=[
-            "{{ mca_create_index(['campaign_row_id'], unique=true) }}",
-            "{{ mca_create_index(['row_outcome', 'cost']) }}",
-            "{{ mca_create_index(['row_outcome', 'revenue']) }}",
-            "{{ mca_create_index(['campaign_key', 'date_day']) }}",
-            "{{ mca_create_index(['date_day']) }}",
-            "{{ mca_create_index(['mca_build_seq']) }}",
+            "{{ mca_create_indexes([{'columns': ['campaign_row_id'], 'unique': true},
+                                    ['row_outcome', 'cost'], ['row_outcome', 'revenue'],
+                                    ['campaign_key', 'date_day'], ['date_day'], ['mca_build_seq']]) }}",
         ]
     )
 }}

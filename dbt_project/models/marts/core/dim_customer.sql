@@ -5,8 +5,8 @@
 {{
     config(
         post_hook=[
-            "{{ mca_create_index(['customer_id'], unique=true) }}",
-            "{{ mca_create_index(['acquisition_channel_id']) }}",
+            "{{ mca_create_indexes([{'columns': ['customer_id'], 'unique': true},
+                                    ['acquisition_channel_id']]) }}",
         ]
     )
 }}

@@ -23,10 +23,8 @@
             "{{ mca_fact_delete_replaced() }}",
         ],
         post_hook=[
-            "{{ mca_create_index(['campaign_key', 'date_day'], unique=true) }}",
-            "{{ mca_create_index(['date_day']) }}",
-            "{{ mca_create_index(['channel_id']) }}",
-            "{{ mca_create_index(['mca_build_seq']) }}",
+            "{{ mca_create_indexes([{'columns': ['campaign_key', 'date_day'], 'unique': true},
+                                    ['date_day'], ['channel_id'], ['mca_build_seq']]) }}",
             "{{ mca_fact_set_aside_refreshed() }}",
             "{{ mca_fact_refresh_global_columns() }}",
         ]
