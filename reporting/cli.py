@@ -19,11 +19,12 @@ import typer
 from reporting import jobs
 from reporting.contract import RAW_TABLES
 from reporting.dbt_runner import FAILED_STATUSES
-from reporting.errors import ConfigError, McaError
+from reporting.errors import ConfigError, LockedError, McaError
 from reporting.jobs import ReportFormat
 from reporting.settings import Settings, Target, resolve_settings
 from reporting.progress import LiveProgress, Progress, for_terminal
-from reporting.stopping import stop_signals, stopped
+from reporting.stopping import Interrupted, stop_signals, stopped
+from reporting.stopping import requested as stop_requested
 
 app = typer.Typer(
     name="mca-report",
@@ -86,6 +87,10 @@ def handle_errors(func: F) -> F:
                     return func(*args, **kwargs)
                 except KeyboardInterrupt:
                     raise stopped(func.__name__.replace("_", "-")) from None
+                except Exception as exc:  # a library took the signal and failed its own way
+                    if stop_requested() and not isinstance(exc, (Interrupted, LockedError)):
+                        raise stopped(func.__name__.replace("_", "-")) from exc
+                    raise
         except McaError as exc:
             if verbose:
                 logging.getLogger("mca").exception("failed")

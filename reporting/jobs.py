@@ -52,6 +52,7 @@ from reporting.segment_store import (
 from reporting.progress import Progress
 from reporting.settings import Settings
 from reporting.stopping import Interrupted, stopped
+from reporting.stopping import requested as stop_requested
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, engine_class, run_lock
 
 if TYPE_CHECKING:
@@ -225,11 +226,16 @@ def build(settings: Settings, *, wait_seconds: float = 0.0, **options: Any) -> D
     with run_lock(settings, wait_seconds=wait_seconds):
         try:
             return build_warehouse(settings, **options)
-        except KeyboardInterrupt:
-            error = stopped("the build")
-            if isinstance(error, Interrupted):
-                restore_interrupted_build(settings)
-            raise error from None
+        except Exception as exc:
+            if not stop_requested():
+                raise
+            interrupted: BaseException = exc
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+        error = stopped("the build")
+        if isinstance(error, Interrupted):
+            restore_interrupted_build(settings)
+        raise error from (None if isinstance(interrupted, KeyboardInterrupt) else interrupted)
 
 
 def restore_interrupted_build(settings: Settings) -> None:
@@ -605,18 +611,28 @@ class _Run:
             published = self.publish()
             self.manifest.finish("success")
         except KeyboardInterrupt:
-            error = stopped(f"run {self.run_id}")
-            building = bool(self.manifest.stages) and self.manifest.stages[-1].name == "build"
-            if building and isinstance(error, Interrupted):
-                restore_interrupted_build(self.settings)
-            self.fail(error)
-        except OSError as exc:  # the file system: a full or read-only --out, most likely
-            where = f" {exc.filename}" if exc.filename else ""
-            self.fail(ConfigError(f"cannot write the outputs{where}: {exc.strerror or exc}"))
+            self.stopped()
         except Exception as exc:
-            self.fail(exc)
+            if stop_requested():  # a library took the signal and failed its own way (DuckDB does)
+                self.stopped()
+            elif isinstance(exc, OSError):
+                self.failed_to_write(exc)
+            else:
+                self.fail(exc)
         path = self.manifest.write(self.opts.out / "runs")
         return RunOutcome(manifest=self.manifest, manifest_path=path, published=published)
+
+    def stopped(self) -> None:
+        error = stopped(f"run {self.run_id}")
+        building = bool(self.manifest.stages) and self.manifest.stages[-1].name == "build"
+        if building and isinstance(error, Interrupted):
+            restore_interrupted_build(self.settings)
+        self.fail(error)
+
+    def failed_to_write(self, exc: OSError) -> None:
+        """The file system: a full or read-only --out, most likely."""
+        where = f" {exc.filename}" if exc.filename else ""
+        self.fail(ConfigError(f"cannot write the outputs{where}: {exc.strerror or exc}"))
 
     def build(self) -> None:
         with self.manifest.stage("build") as st:

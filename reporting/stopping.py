@@ -74,6 +74,13 @@ def stop_signals() -> Iterator[None]:
         # watcher's, a second Ctrl-C) must not kill it on the way out, so the handler stays
 
 
+def requested() -> bool:
+    """Whether a stop (a signal, a lost lock) arrived during the current :func:`stop_signals` block.
+    A library can take the signal itself (DuckDB turns Ctrl-C during a query into its own "Query
+    interrupted" error), so a failure after a stop is reported as the stop, not as the failure."""
+    return _cause is not None
+
+
 def stopped(doing: str) -> McaError:
     """The error to end with after a KeyboardInterrupt, saying what was stopped."""
     cause = _cause or "SIGINT"

@@ -146,3 +146,45 @@ def test_a_full_output_disk_still_sends_the_alert(duckdb_settings_factory, tmp_p
     alert = _Hook.received[0]["mca"]
     assert alert["status"] == "failed" and alert["manifest"] is None
     assert "No space left on device" in alert["error"] or "cannot write" in alert["error"]
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_duckdb_takes_is_still_reported_as_the_stop(sig, code, capsys):
+    """DuckDB answers a signal during a query with its own error ("Query interrupted"), not a
+    KeyboardInterrupt: the command must still end as stopped, with the signal's exit code (CI saw
+    an ingest end with exit 3 and "appending ... failed" when Ctrl-C landed in DuckDB's TSV write)."""
+    import duckdb
+    import typer
+
+    from reporting.cli import handle_errors
+
+    @handle_errors
+    def ingest(verbose: bool = False) -> None:
+        con = duckdb.connect()
+        threading.Timer(0.5, lambda: signal.pthread_kill(threading.main_thread().ident, sig)).start()
+        con.execute("select count(*) from range(100000000000) t where t.range % 7 = 3").fetchall()
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(typer.Exit) as stopped:
+            ingest()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    assert stopped.value.exit_code == code
+    assert capsys.readouterr().err.strip() == f"error: ingest interrupted by {sig.name}"
+
+
+def test_a_failure_without_a_signal_is_not_called_a_stop(capsys):
+    import typer
+
+    from reporting.cli import handle_errors
+
+    @handle_errors
+    def ingest(verbose: bool = False) -> None:
+        raise RuntimeError("Query interrupted")
+
+    with pytest.raises(typer.Exit) as failed:
+        ingest()
+    assert failed.value.exit_code not in (130, 143)
+    assert "unexpected RuntimeError: Query interrupted" in capsys.readouterr().err
