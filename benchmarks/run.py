@@ -11,6 +11,22 @@ read by GNU time (dbt runs in-process, so that covers dbt too):
     incremental  mca-report build --as-of D+1   (the incremental build after the append)
     full         mca-report build --as-of D+1 --full-refresh   (the same data, from scratch)
 
+On MySQL/MariaDB, in the same session:
+
+    floor        what the server itself needs for the core work, timed as two statements over the
+                 raw rows: CREATE TABLE .. AS SELECT * (read and write every row once), and a CTAS
+                 numbering duplicates with ROW_NUMBER() OVER (PARTITION BY lower(trim(name)), date
+                 ORDER BY id) (read, sort and write them once more); `run` / floor is the ratio
+    seed         benchmarks/seed_approach.py: the design document's pandas pipeline on the same
+                 raw rows (its own process; time and peak memory from outside, like `run`)
+
+`--server-profile docs/mariadb-analytics.cnf` sets that file's values with SET GLOBAL for the
+benchmark (the server must allow it: SUPER or SYSTEM_VARIABLES_ADMIN) and puts the old ones back
+at the end, so "as installed" and "with the profile" are measured on the same server.
+
+The benchmark works in schemas of its own (mca_bench_raw, mca_bench, mca_bench_floor): it refuses
+to start when they exist, unless --force, and drops them at the end unless --keep.
+
 The run's own manifest gives each stage's time (build, segment, report parts: read, charts,
 pdf, html, powerbi) and the process's peak memory at the end of each stage; the slowest dbt
 nodes come from dbt's run_results.json. "End to end" is the run process's wall time: the figure
@@ -33,6 +49,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MCA = str(Path(sys.executable).with_name("mca-report"))
@@ -43,7 +60,7 @@ from reporting.settings import resolve_settings  # noqa: E402
 from reporting.warehouse import Warehouse  # noqa: E402
 
 
-def timed(name: str, argv: list[str], env: dict[str, str]) -> dict[str, object]:
+def timed(name: str, argv: list[str], env: dict[str, str], keep_stdout: bool = False) -> dict[str, object]:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
         started = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", timing.name, *argv],
@@ -53,10 +70,13 @@ def timed(name: str, argv: list[str], env: dict[str, str]) -> dict[str, object]:
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")
     peak_kb = int(text[-1]) if text and re.fullmatch(r"\d+", text[-1]) else 0
-    return {"step": name, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_kb / 1024)}
+    result: dict[str, object] = {"step": name, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_kb / 1024)}
+    if keep_stdout:
+        result["stdout"] = proc.stdout
+    return result
 
 
-def dbt_profile(limit: int = 8) -> dict[str, object]:
+def dbt_profile(limit: int = 10) -> dict[str, object]:
     """Model and test seconds of the last dbt build, and its slowest nodes (run_results.json)."""
     if not RUN_RESULTS.exists():
         return {}
@@ -92,6 +112,101 @@ def server_facts(env: dict[str, str], target: str) -> dict[str, object]:
                 "innodb_buffer_pool_mb": round(int(wh.scalar("select @@innodb_buffer_pool_size")) / 2**20)}
 
 
+SCHEMAS = ("mca_bench_raw", "mca_bench", "mca_bench_floor")
+
+
+def existing_schemas(env: dict[str, str]) -> list[str]:
+    with Warehouse(resolve_settings(env)) as wh:
+        if wh.engine == "duckdb":
+            return []
+        found = wh.query("select schema_name from information_schema.schemata")
+        names = {str(n).lower() for n in found.iloc[:, 0]}
+        return [name for name in SCHEMAS if name in names]
+
+
+def drop_schemas(env: dict[str, str]) -> None:
+    with Warehouse(resolve_settings(env)) as wh:
+        if wh.engine != "duckdb":
+            for name in SCHEMAS:
+                wh.drop_schema(name)
+
+
+def floor(env: dict[str, str]) -> dict[str, object]:
+    """The two statements of the floor, timed on the server (see the module's docstring)."""
+    with Warehouse(resolve_settings(env)) as wh:
+        q, raw, target = wh.quote, wh.raw("campaigns"), "mca_bench_floor"
+        wh.ensure_schema(target)
+        seconds = {}
+        for name, sql in (
+            ("copy", f"create table {q(target)}.{q('copy')} as select * from {raw}"),
+            ("numbered", f"create table {q(target)}.{q('numbered')} as select *, row_number() over ("
+                         f"partition by lower(trim({q('campaign_name')})), {q('date')} order by {q('id')}) as rn "
+                         f"from {raw}"),
+        ):
+            wh.execute(f"drop table if exists {q(target)}.{q(name)}")
+            started = time.perf_counter()
+            wh.execute(sql)
+            seconds[name] = round(time.perf_counter() - started, 2)
+            wh.execute(f"drop table {q(target)}.{q(name)}")
+        wh.drop_schema(target)
+    return {**seconds, "seconds": round(sum(seconds.values()), 2)}
+
+
+def seed_approach(env: dict[str, str], work: Path) -> dict[str, object]:
+    """benchmarks/seed_approach.py on the same raw rows, timed from outside like `run`."""
+    settings = resolve_settings(env)
+    from urllib.parse import quote
+
+    url = (f"mysql+pymysql://{quote(settings.user, safe='')}:{quote(settings.password, safe='')}"
+           f"@{settings.host}:{settings.port}")
+    step = timed("seed approach", [sys.executable, str(ROOT / "benchmarks" / "seed_approach.py"),
+                                   "--schema", settings.raw_schema, "--out", str(work / "seed-out")],
+                 {**env, "MCA_SEED_URL": url}, keep_stdout=True)
+    inner = json.loads(str(step.pop("stdout")).strip().splitlines()[-1])
+    return {**step, "steps": inner["steps"], "rows": inner["rows"]}
+
+
+def read_profile(path: Path) -> dict[str, str]:
+    """The [mysqld] settings of a my.cnf fragment."""
+    import configparser
+
+    parser = configparser.ConfigParser(inline_comment_prefixes=("#",), strict=False)
+    parser.read(path)
+    if not parser.has_section("mysqld"):
+        raise SystemExit(f"{path}: no [mysqld] section")
+    return dict(parser.items("mysqld"))
+
+
+def as_number(value: str) -> str:
+    match = re.fullmatch(r"(\d+)([KMG]?)", value.strip(), re.IGNORECASE)
+    if not match:
+        return value.strip()
+    return str(int(match.group(1)) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()])
+
+
+def apply_profile(env: dict[str, str], settings: dict[str, str]) -> dict[str, str]:
+    """SET GLOBAL each setting; returns the values it replaced."""
+    old: dict[str, str] = {}
+    with Warehouse(resolve_settings(env)) as wh:
+        for name, value in settings.items():
+            old[name] = str(wh.scalar(f"select @@global.{name}"))
+            wh.execute(f"set global {name} = {as_number(value)}")
+        if "innodb_buffer_pool_size" in settings:  # the resize runs in the background
+            for _ in range(600):
+                status = str(wh.scalar("show status like 'Innodb_buffer_pool_resize_status'") or "")
+                if int(wh.scalar("select @@global.innodb_buffer_pool_size")) == int(as_number(
+                        settings["innodb_buffer_pool_size"])) and "Resizing" not in status:
+                    break
+                time.sleep(0.5)
+    return old
+
+
+def restore_profile(env: dict[str, str], old: dict[str, str]) -> None:
+    with Warehouse(resolve_settings(env)) as wh:
+        for name, value in old.items():
+            wh.execute(f"set global {name} = {value}")
+
+
 def profile_run(env: dict[str, str], args: list[str], out: Path) -> str:
     stats = out / "run.prof"
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), MCA, *args], env=env,
@@ -111,6 +226,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=None, help="default: rows / 10")
     parser.add_argument("--as-of", default="2026-06-30", help="last day of the data and the run's as_of")
     parser.add_argument("--no-incremental", action="store_true", help="skip the append + incremental + full builds")
+    parser.add_argument("--no-seed-approach", action="store_true", help="skip the design document's pandas pipeline")
+    parser.add_argument("--server-profile", type=Path, default=None,
+                        help="a my.cnf fragment whose [mysqld] values are set with SET GLOBAL for the "
+                             "benchmark and put back afterwards (docs/mariadb-analytics.cnf)")
+    parser.add_argument("--force", action="store_true", help="reuse the benchmark's schemas if they exist")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark's schemas at the end")
     parser.add_argument("--profile", action="store_true", help="also profile the run with cProfile")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -119,8 +240,40 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mca-bench-"))
     env = {**os.environ, "MCA_TARGET": args.target, "MCA_DUCKDB_PATH": str(work / "bench.duckdb"),
            "MCA_RAW_SCHEMA": "mca_bench_raw", "MCA_SCHEMA": "mca_bench"}
-    out = work / "out"
+    server = args.target != "duckdb"
+    if args.server_profile and not server:
+        raise SystemExit("--server-profile is for MySQL/MariaDB")
+    found = existing_schemas(env)
+    if found and not args.force:
+        raise SystemExit(f"the benchmark's schemas exist already ({', '.join(found)}): drop them, or pass "
+                         "--force to let the benchmark replace them")
+    profile = read_profile(args.server_profile) if args.server_profile else {}
+    replaced = apply_profile(env, profile) if profile else {}
+    try:
+        result = measure(args, env, work, customers, as_of, server)
+    finally:
+        if replaced:
+            restore_profile(env, replaced)
+        if server and not args.keep:
+            drop_schemas(env)
+    if profile:
+        result["server_profile"] = {"file": str(args.server_profile), "settings": profile}
+    suffix = "-profile" if profile else ""
+    path = args.json or ROOT / "benchmarks" / "results" / f"run-{args.target}-{args.rows}{suffix}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    table = markdown(result)
+    path.with_suffix(".md").write_text(table)
+    print(table)
+    print(f"wrote {path} and {path.with_suffix('.md')}")
+    if args.profile:
+        print("\n" + profile_run(env, ["run", "--out", str(work / "out-profile"), "--as-of", as_of.isoformat(),
+                                       "--force"], work))
 
+
+def measure(args: argparse.Namespace, env: dict[str, str], work: Path, customers: int, as_of: dt.date,
+            server: bool) -> dict[str, object]:
+    out = work / "out"
     steps = [timed("load", [MCA, "sample-data", "--rows", str(args.rows), "--customers", str(customers),
                             "--end-date", as_of.isoformat(), "--force"], env)]
     run = timed("run", [MCA, "run", "--out", str(out), "--as-of", as_of.isoformat(), "--force"], env)
@@ -132,6 +285,12 @@ def main() -> None:
     report_parts = next((s["detail"].get("seconds", {}) for s in manifest["stages"] if s["name"] == "reports"), {})
     build_profile = dbt_profile()
 
+    the_floor = floor(env)
+    seed: dict[str, object] = {}
+    if server and not args.no_seed_approach:
+        seed = seed_approach(env, work)
+        steps.append({k: seed[k] for k in ("step", "seconds", "peak_rss_mb")})
+
     incremental: dict[str, object] = {}
     if not args.no_incremental:
         next_day = as_of + dt.timedelta(days=1)
@@ -139,13 +298,18 @@ def main() -> None:
         inc = timed("incremental build", [MCA, "build", "--as-of", next_day.isoformat()], env)
         inc_nodes = dbt_profile().get("slowest_nodes", [])
         full = timed("full build", [MCA, "build", "--as-of", next_day.isoformat(), "--full-refresh"], env)
+        full_nodes = dbt_profile().get("slowest_nodes", [])
         steps += [inc, full]
         incremental = {"appended_rows": appended, "incremental_seconds": inc["seconds"],
                        "full_seconds": full["seconds"],
                        "incremental_share": round(float(inc["seconds"]) / float(full["seconds"]), 3),
-                       "incremental_slowest_nodes": inc_nodes}
+                       "incremental_slowest_nodes": inc_nodes, "full_slowest_nodes": full_nodes}
 
-    result = {
+    ratios = {"run_over_floor": round(float(run["seconds"]) / float(the_floor["seconds"]), 2)}
+    if seed:
+        ratios["seed_over_run"] = round(float(seed["seconds"]) / float(run["seconds"]), 2)
+        ratios["seed_peak_over_run_peak"] = round(float(seed["peak_rss_mb"]) / float(run["peak_rss_mb"]), 2)
+    return {
         "target": args.target,
         "rows": args.rows,
         "customers": customers,
@@ -156,36 +320,47 @@ def main() -> None:
         "steps": steps,
         "end_to_end_seconds": run["seconds"],
         "end_to_end_peak_rss_mb": run["peak_rss_mb"],
+        "floor": the_floor,
+        "ratios": ratios,
+        "seed_approach": seed,
         "run_stages": stages,
         "report_parts_seconds": report_parts,
         "dbt_build": build_profile,
         "incremental": incremental,
     }
-    path = args.json or ROOT / "benchmarks" / "results" / f"run-{args.target}-{args.rows}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
 
-    lines = [f"{args.target}, {args.rows:,} campaign rows, {customers:,} customers "
-             f"({result['machine']}; load average {result['load_average_at_end']})", "",
-             "| step | seconds | peak RSS MB |", "|---|---:|---:|"]
-    lines += [f"| {s['step']} | {s['seconds']} | {s['peak_rss_mb']} |" for s in steps]
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [f"{result['target']}, {result['rows']:,} campaign rows, {result['customers']:,} customers "
+             f"({result['machine']}; load average {result['load_average_at_end']})"]
+    if result.get("server_profile"):
+        lines.append(f"server profile: {result['server_profile']['file']} "
+                     + ", ".join(f"{k}={v}" for k, v in result["server_profile"]["settings"].items()))
+    elif "innodb_buffer_pool_mb" in result:
+        lines.append(f"server as installed (buffer pool {result['innodb_buffer_pool_mb']} MB)")
+    lines += ["", "| step | seconds | peak RSS MB |", "|---|---:|---:|"]
+    lines += [f"| {s['step']} | {s['seconds']} | {s['peak_rss_mb']} |" for s in result["steps"]]
+    fl = result["floor"]
+    lines += ["", f"floor: {fl['seconds']} s (copy {fl['copy']} s + numbered {fl['numbered']} s); "
+              + ", ".join(f"{k} {v}" for k, v in result["ratios"].items())]
     lines += ["", "| stage of `run` | seconds | peak RSS MB so far |", "|---|---:|---:|"]
-    lines += [f"| {s['stage']} | {s['seconds']} | {s['peak_rss_mb']} |" for s in stages]
-    lines += ["", "report parts (s): " + ", ".join(f"{k} {v}" for k, v in report_parts.items())]
-    totals = {k: v for k, v in build_profile.items() if k != "slowest_nodes"}
-    lines.append(f"dbt build: {totals}; slowest: "
-                 + ", ".join(f"{n['node']} {n['seconds']}" for n in build_profile.get("slowest_nodes", [])[:5]))
-    if incremental:
-        lines.append(f"incremental: {incremental['appended_rows']:,} rows appended; build "
-                     f"{incremental['incremental_seconds']} s vs full refresh {incremental['full_seconds']} s "
-                     f"({100 * float(incremental['incremental_share']):.0f} %)")
-    table = "\n".join(lines) + "\n"
-    path.with_suffix(".md").write_text(table)
-    print(table)
-    print(f"wrote {path} and {path.with_suffix('.md')}")
-    if args.profile:
-        print("\n" + profile_run(env, ["run", "--out", str(work / "out-profile"), "--as-of", as_of.isoformat(),
-                                       "--force"], work))
+    lines += [f"| {s['stage']} | {s['seconds']} | {s['peak_rss_mb']} |" for s in result["run_stages"]]
+    lines += ["", "report parts (s): " + ", ".join(f"{k} {v}" for k, v in result["report_parts_seconds"].items())]
+    build = result["dbt_build"]
+    totals = {k: v for k, v in build.items() if k != "slowest_nodes"}
+    lines += ["", f"dbt build in `run`: {totals}", "", "| slowest nodes of the build in `run` | seconds |", "|---|---:|"]
+    lines += [f"| {n['node']} | {n['seconds']} |" for n in build.get("slowest_nodes", [])]
+    seed = result.get("seed_approach") or {}
+    if seed:
+        lines += ["", "seed approach steps (s): " + ", ".join(f"{k} {v}" for k, v in seed["steps"].items())
+                  + f"; rows: {seed['rows']}"]
+    inc = result.get("incremental") or {}
+    if inc:
+        lines += ["", f"incremental: {inc['appended_rows']:,} rows appended; build {inc['incremental_seconds']} s "
+                  f"vs full refresh {inc['full_seconds']} s ({100 * float(inc['incremental_share']):.0f} %)",
+                  "", "| slowest nodes of the incremental build | seconds |", "|---|---:|"]
+        lines += [f"| {n['node']} | {n['seconds']} |" for n in inc["incremental_slowest_nodes"]]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
