@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -65,6 +66,9 @@ CSV_CASTS = {"int64": "bigint", "double": "double", "decimal": "decimal(20, 4)",
              "date": "date", "string": "varchar"}
 
 
+#: DuckDB's memory for an export from a server: it spills to its temporary folder beyond this.
+EXPORT_MEMORY_LIMIT = "256MB"
+
 #: Control characters that have no place in a text cell (tab, line feed and carriage return stay:
 #: CSV quotes them), as a regular expression for DuckDB's regexp_replace and for Python's re.
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -81,13 +85,18 @@ def safe_text_sql(column: str) -> str:
             f"then chr(39) || {cleaned} else {cleaned} end")
 
 
-def export_select(relation: str, output: ExportFile) -> str:
+def export_select(relation: str, output: ExportFile, *, clean: bool = False) -> str:
     """The DuckDB select that writes ``output``'s columns from ``relation`` with their types.
     Text in a CSV is made safe to open in a spreadsheet (:func:`safe_text_sql`); a Parquet file
-    is typed data that no spreadsheet runs, and keeps the text as it is, less control characters."""
+    is typed data that no spreadsheet runs, and keeps the text as it is, less control characters.
+    ``clean``: the relation's text has no control characters already (an export's own Parquet
+    file), so only the formula check is left to do."""
     def text(c: str) -> str:
         if output.is_parquet:
             return f"regexp_replace(cast(\"{c}\" as varchar), '{CONTROL_CHARACTERS}', '', 'g')"
+        if clean:
+            return (f"case when left(\"{c}\", 1) in ('=', '+', '-', '@', chr(9), chr(13)) "
+                    f"then chr(39) || \"{c}\" else \"{c}\" end")
         return safe_text_sql(c)
 
     casts = ", ".join(
@@ -187,6 +196,20 @@ class Warehouse(abc.ABC):
     def iter_query(self, sql: str, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
         """Run a query and yield its rows in DataFrames of at most ``chunk_rows`` rows, so a
         large mart is read with flat memory."""
+
+    def arrow_reader(self, sql: str, chunk_rows: int = 100_000) -> Any | None:
+        """A large result as a stream of typed Arrow record batches (a pyarrow
+        ``RecordBatchReader``) for :meth:`export`, where the engine has a native reader for it;
+        None where it has not (the export then goes through :meth:`iter_query`)."""
+        return None
+
+    def scrub(self, text: str) -> str:
+        """``text`` without this warehouse's password in it (a driver's error can quote its URL)."""
+        from urllib.parse import quote
+
+        for secret in {self.settings.password, quote(self.settings.password, safe="")} - {""}:
+            text = text.replace(secret, "***")
+        return text
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         frame = self.query(sql, params)
@@ -356,6 +379,9 @@ class Warehouse(abc.ABC):
         write each chunk: CSV parts are appended to their file; Parquet parts are written to a
         temporary folder and merged into one file at the end, which DuckDB streams too.
         """
+        reader = self.arrow_reader(sql, chunk_rows)
+        if reader is not None:
+            return self._export_arrow(reader, outputs)
         import tempfile
 
         import duckdb
@@ -401,6 +427,47 @@ class Warehouse(abc.ABC):
                         source = f"({export_select(f'(select {nulls}) as nothing', out)} limit 0)"
                     con.execute(f"copy (select * from {source}) to '{target}' ({PARQUET_OPTIONS})")
         return [rows] * len(outputs)
+
+    def _export_arrow(self, reader: Any, outputs: Sequence[ExportFile]) -> list[int]:
+        """:meth:`export` from an Arrow stream, in DuckDB with a bounded memory: one file is
+        written straight from the stream; with several, the rows go once into a typed Parquet
+        file (one of the outputs when it has every column, else a temporary one) and each other
+        file is written from it, which DuckDB reads in parallel."""
+        import tempfile
+
+        import duckdb
+
+        kinds: dict[str, str] = {}
+        for out in outputs:
+            kinds.update({c: out.kind(c) for c in out.columns})
+
+        def copy(con: Any, relation: str, out: ExportFile, *, clean: bool = False) -> int:
+            target = str(out.path).replace("'", "''")
+            # DuckDB's parallel CSV writer can put row groups out of order; one thread keeps the
+            # rows in the query's order (key order), as the Parquet writer does anyway
+            con.execute(f"set threads = {1 if not out.is_parquet else os.cpu_count() or 1}")
+            row = con.execute(f"copy ({export_select(relation, out, clean=clean)}) to '{target}' "
+                              f"({copy_options(out)})").fetchone()
+            return int(row[0]) if row else 0
+
+        try:
+            with tempfile.TemporaryDirectory(prefix="mca-export-") as tmp, \
+                    duckdb.connect(config={"memory_limit": EXPORT_MEMORY_LIMIT}) as con:
+                con.register("source", reader)
+                if len(outputs) == 1:
+                    return [copy(con, "source", outputs[0])]
+                stage = next((o for o in outputs if o.is_parquet and list(o.columns) == list(kinds)), None)
+                if stage is None:
+                    stage = ExportFile(Path(tmp) / "rows.parquet", list(kinds), kinds)
+                rows = copy(con, "source", stage)
+                staged = "read_parquet('{}')".format(str(stage.path).replace("'", "''"))
+                for out in outputs:
+                    if out is not stage:
+                        copy(con, staged, out, clean=True)
+                return [rows] * len(outputs)
+        except duckdb.Error as exc:  # a read error from the stream comes through DuckDB
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise WarehouseError(f"exporting from {self.settings.describe()} failed: {self.scrub(text)}") from None
 
     # ---- runs ----------------------------------------------------------------------------
 

@@ -1,13 +1,16 @@
 """The server engines: MySQL 8 and MariaDB (one family; the dbt adapter type differs).
 
 Statements go through PyMySQL; large reads through mysql-connector's C extension when it loaded
-(about twice PyMySQL's speed, see ``iter_query``); bulk loads through LOAD DATA LOCAL INFILE of a
+(about twice PyMySQL's speed, see ``iter_query``); exports through connectorx, which decodes the
+rows into Arrow batches in native code (1M fact rows in about 2.5 s, against 15 s through the C
+extension's Python tuples; see ``iter_batches``); bulk loads through LOAD DATA LOCAL INFILE of a
 tab-separated file that DuckDB formats (about 350K rows/s, against 68K for batched inserts).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -144,6 +147,25 @@ class MySQLWarehouse(Warehouse):
                 conn.close()
             except mysql.connector.Error:  # closed early with rows unread, or the server went away
                 pass
+
+    def arrow_reader(self, sql: str, chunk_rows: int = 100_000) -> Any | None:
+        """The result as Arrow record batches through connectorx, on a connection of its own
+        (streamed: memory stays flat whatever the row count); None where connectorx is not
+        installed. Its errors are reported without the connection URL, which holds the password."""
+        os.environ.setdefault("RUST_LOG", "off")  # connectorx's pool logs every failed try on stderr
+        try:
+            import connectorx
+        except ImportError:
+            return None
+        from urllib.parse import quote
+
+        s = self.settings
+        url = f"mysql://{quote(s.user, safe='')}:{quote(s.password, safe='')}@{s.host}:{s.port}"
+        try:
+            return connectorx.read_sql(url, sql, return_type="arrow_stream", batch_size=chunk_rows)
+        except Exception as exc:  # connectorx raises RuntimeError with the server's message
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise WarehouseError(f"reading from {s.describe()} failed: {self.scrub(text.replace(url, '***'))}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

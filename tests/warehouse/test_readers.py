@@ -93,3 +93,92 @@ def test_duckdb_copy_keeps_the_query_order(duckdb_settings_factory, tmp_path):
     assert written == ROWS
     assert back["id"].tolist() == list(range(1, ROWS + 1))
     assert back.loc[back["id"] == 10, "name"].item() == "név 10 広告"
+
+
+def _text(value: str, bell: bool) -> str:
+    literal = "'" + value.replace("\\", "\\\\").replace("'", "''").replace("\t", "\\t") + "'"
+    return f"concat({literal}, char(7))" if bell else literal
+
+
+def _fill_wide(wh: Warehouse, schema: str, rows: int) -> str:
+    """``rows`` rows of every export kind, in reverse id order, with NULLs, non-ASCII text,
+    control characters and cells a spreadsheet would run as formulas."""
+    wh.ensure_schema(schema)
+    t = wh.relation(schema, "export_check")
+    wh.execute(f"drop table if exists {t}")
+    wh.execute(f"create table {t} (id bigint, amount decimal(20, 4), day date, name varchar(64), "
+               f"ratio double, flag integer)")
+    starts = ["", "=", "+", "-", "@", "\t"]
+    for lo in range(rows, 0, -10_000):
+        values = ", ".join(
+            f"({i}, {'null' if i % 7 == 0 else f'{i * 1.5:.4f}'}, "
+            f"{'null' if i % 11 == 0 else repr((dt.date(2026, 1, 1) + dt.timedelta(days=i % 300)).isoformat())}, "
+            f"{'null' if i % 13 == 0 else _text(starts[i % 6] + 'név ' + str(i) + (' 広告' if i % 5 == 0 else ''), i % 17 == 0)}, "
+            f"{'null' if i % 3 == 0 else i / 7}, {i % 2})"
+            for i in range(lo, max(lo - 10_000, 0), -1)
+        )
+        wh.execute(f"insert into {t} values {values}")
+    return t
+
+
+@pytest.mark.mariadb
+def test_mysql_arrow_export_equals_the_row_by_row_export(server_settings_factory, tmp_path):
+    """The export from a server streams Arrow batches (connectorx) into DuckDB; without
+    connectorx it goes row by row. Both must write the same bytes (CSV) and the same typed rows
+    (Parquet), in the query's order: 30,000 rows are enough for DuckDB to work in parallel."""
+    import duckdb
+
+    settings = server_settings_factory(tag="arrow_export")
+    rows = 30_000
+    kinds = {"id": "int64", "amount": "decimal", "day": "date", "name": "string", "ratio": "double",
+             "flag": "boolean"}
+    written = {}
+    with Warehouse(settings) as wh:
+        t = _fill_wide(wh, settings.schema, rows)
+        sql = f"select id, amount, day, name, ratio, flag from {t} order by id"
+        assert wh.arrow_reader(sql) is not None, "connectorx is a dependency: the fast path must be taken"
+        for way in ("arrow", "rows"):
+            folder = tmp_path / way
+            folder.mkdir()
+            if way == "rows":
+                wh.arrow_reader = lambda sql, chunk_rows=0: None  # type: ignore[method-assign]
+            outputs = [ExportFile(folder / "both.csv", list(kinds), kinds),
+                       ExportFile(folder / "both.parquet", list(kinds), kinds),
+                       ExportFile(folder / "alone.csv", ["id", "name"], kinds)]
+            counts = wh.export(sql, outputs[:2], chunk_rows=1_000) + wh.export(sql, outputs[2:], chunk_rows=1_000)
+            assert counts == [rows] * 3
+            written[way] = folder
+    for name in ("both.csv", "alone.csv"):
+        assert (written["arrow"] / name).read_bytes() == (written["rows"] / name).read_bytes(), name
+    con = duckdb.connect()
+    fast, slow = (con.execute(f"select * from read_parquet('{written[w] / 'both.parquet'}')").fetchall()
+                  for w in ("arrow", "rows"))
+    assert fast == slow
+    assert [r[0] for r in fast] == list(range(1, rows + 1))
+    back = pd.read_csv(written["arrow"] / "both.csv", keep_default_na=False, dtype=str)
+    assert back["id"].astype(int).tolist() == list(range(1, rows + 1))
+    by_id = back.set_index(back["id"].astype(int))
+    assert by_id.loc[10, "name"] == "'@név 10 広告"  # 10 % 6 == 4: starts with '@', made text
+    assert by_id.loc[34, "name"] == "'@név 34"  # and its control character dropped
+    assert by_id.loc[12, "name"] == "név 12"
+    assert by_id.loc[13, "name"] == ""  # NULL
+    assert by_id.loc[8, "amount"] == "12.0000" and by_id.loc[14, "amount"] == ""
+    assert by_id.loc[1, "flag"] == "true" and by_id.loc[2, "flag"] == "false"
+    assert by_id.loc[11, "day"] == "" and by_id.loc[1, "day"] == "2026-01-02"
+
+
+@pytest.mark.mariadb
+def test_arrow_reader_errors_are_one_clear_line_without_the_password(server_settings_factory):
+    import dataclasses
+
+    from reporting.errors import WarehouseError
+
+    settings = server_settings_factory(tag="arrow_errors")
+    with pytest.raises(WarehouseError) as failed:
+        Warehouse(settings).arrow_reader("select * from no_such_schema_here.nope")
+    assert str(failed.value) == ("reading from mariadb at root@127.0.0.1:3306 failed: MySqlError { ERROR 1146 "
+                                 "(42S02): Table 'no_such_schema_here.nope' doesn't exist }")
+    # a connection error quotes the URL, which holds the password, plain or URL-encoded
+    secret = dataclasses.replace(settings, password="s3cret-pw:@/x")
+    said = Warehouse(secret).scrub("timed out: mysql://root:s3cret-pw%3A%40%2Fx@127.0.0.1:3306 (s3cret-pw:@/x)")
+    assert said == "timed out: mysql://root:***@127.0.0.1:3306 (***)"
