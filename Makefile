@@ -46,7 +46,7 @@ bench: $(STAMP) mariadb
 	$(BENCH) --target mariadb --rows 1000000 --customers 100000 $(PROFILE)
 
 bench-10m: $(STAMP) mariadb
-	$(BENCH) --target mariadb --rows 10000000 --customers 1000000 $(PROFILE) --no-seed-approach
+	$(BENCH) --target mariadb --rows 10000000 --customers 1000000 $(PROFILE) --no-seed-approach --no-incremental
 
 bench-one: $(STAMP) mariadb
 	$(BENCH) $(BENCH_ARGS)
