@@ -375,9 +375,11 @@ class Warehouse(abc.ABC):
         """Write one query's rows into several files (CSV or Parquet, each with its own
         columns), reading the rows once; returns each file's row count.
 
-        This default streams the rows in chunks (flat memory) and lets an in-memory DuckDB
-        write each chunk: CSV parts are appended to their file; Parquet parts are written to a
-        temporary folder and merged into one file at the end, which DuckDB streams too.
+        Where the engine gives an Arrow stream (:meth:`arrow_reader`), DuckDB writes the files
+        from it (:meth:`_export_arrow`). Otherwise this default streams the rows in chunks (flat
+        memory) and lets an in-memory DuckDB write each chunk: CSV parts are appended to their
+        file; Parquet parts are written to a temporary folder and merged into one file at the
+        end, which DuckDB streams too.
         """
         reader = self.arrow_reader(sql, chunk_rows)
         if reader is not None:

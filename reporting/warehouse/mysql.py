@@ -3,7 +3,7 @@
 Statements go through PyMySQL; large reads through mysql-connector's C extension when it loaded
 (about twice PyMySQL's speed, see ``iter_query``); exports through connectorx, which decodes the
 rows into Arrow batches in native code (1M fact rows in about 2.5 s, against 15 s through the C
-extension's Python tuples; see ``iter_batches``); bulk loads through LOAD DATA LOCAL INFILE of a
+extension's Python tuples; see ``arrow_reader``); bulk loads through LOAD DATA LOCAL INFILE of a
 tab-separated file that DuckDB formats (about 350K rows/s, against 68K for batched inserts).
 """
 
