@@ -249,8 +249,12 @@ def main() -> None:
                          "--force to let the benchmark replace them")
     profile = read_profile(args.server_profile) if args.server_profile else {}
     replaced = apply_profile(env, profile) if profile else {}
+    profiled = ""
     try:
         result = measure(args, env, work, customers, as_of, server)
+        if args.profile:  # before the schemas go
+            profiled = profile_run(env, ["run", "--out", str(work / "out-profile"), "--as-of", as_of.isoformat(),
+                                         "--force"], work)
     finally:
         if replaced:
             restore_profile(env, replaced)
@@ -266,9 +270,8 @@ def main() -> None:
     path.with_suffix(".md").write_text(table)
     print(table)
     print(f"wrote {path} and {path.with_suffix('.md')}")
-    if args.profile:
-        print("\n" + profile_run(env, ["run", "--out", str(work / "out-profile"), "--as-of", as_of.isoformat(),
-                                       "--force"], work))
+    if profiled:
+        print("\n" + profiled)
 
 
 def measure(args: argparse.Namespace, env: dict[str, str], work: Path, customers: int, as_of: dt.date,
