@@ -159,13 +159,22 @@ class MySQLWarehouse(Warehouse):
             return None
         from urllib.parse import quote
 
+        if getattr(self, "_arrow_unavailable", False):
+            return None
         s = self.settings
         url = f"mysql://{quote(s.user, safe='')}:{quote(s.password, safe='')}@{s.host}:{s.port}"
         try:
             return connectorx.read_sql(url, sql, return_type="arrow_stream", batch_size=chunk_rows)
         except Exception as exc:  # connectorx raises RuntimeError with the server's message
-            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise WarehouseError(f"reading from {s.describe()} failed: {self.scrub(text.replace(url, '***'))}") from None
+            text = self.scrub((str(exc).splitlines()[0] if str(exc) else type(exc).__name__).replace(url, "***"))
+            if "waiting for connection" in text:
+                # PyMySQL connected with the same settings, connectorx could not (an
+                # authentication plugin or TLS setting it lacks): the exports go row by row
+                self._arrow_unavailable = True
+                log.warning("the fast export reader could not connect to %s (%s); exporting row by row",
+                            s.describe(), text)
+                return None
+            raise WarehouseError(f"reading from {s.describe()} failed: {text}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -182,3 +182,33 @@ def test_arrow_reader_errors_are_one_clear_line_without_the_password(server_sett
     secret = dataclasses.replace(settings, password="s3cret-pw:@/x")
     said = Warehouse(secret).scrub("timed out: mysql://root:s3cret-pw%3A%40%2Fx@127.0.0.1:3306 (s3cret-pw:@/x)")
     assert said == "timed out: mysql://root:***@127.0.0.1:3306 (***)"
+
+
+@pytest.mark.mariadb
+def test_export_goes_row_by_row_when_connectorx_cannot_connect(server_settings_factory, tmp_path, monkeypatch, caplog):
+    """PyMySQL connects where connectorx may not (MySQL 8's authentication without TLS, for
+    one; there is no MySQL 8 here, so its failure is injected with connectorx's own message):
+    the export still writes every file, row by row, and connectorx is tried once, not per file."""
+    import logging
+
+    import connectorx
+
+    settings = server_settings_factory(tag="arrow_fallback")
+    tries = []
+
+    def cannot_connect(*args, **kwargs):
+        tries.append(args)
+        raise RuntimeError("timed out waiting for connection: MySqlError { ERROR 1045 (28000): Access denied }")
+
+    monkeypatch.setattr(connectorx, "read_sql", cannot_connect)
+    with Warehouse(settings) as wh, caplog.at_level(logging.WARNING):
+        t = _fill_wide(wh, settings.schema, 2_000)
+        sql = f"select id, name from {t} order by id"
+        for name in ("a.csv", "b.csv"):
+            [written] = wh.export(sql, [ExportFile(tmp_path / name, ["id", "name"], {"id": "int64"})])
+            assert written == 2_000
+    assert len(tries) == 1
+    assert "exporting row by row" in caplog.text
+    back = pd.read_csv(tmp_path / "b.csv", keep_default_na=False, dtype=str)
+    assert back["id"].astype(int).tolist() == list(range(1, 2_001))
+    assert back.loc[back["id"] == "10", "name"].item() == "'@név 10 広告"
