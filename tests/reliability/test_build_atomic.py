@@ -77,10 +77,12 @@ def killable(server_settings_factory):
     root.close()
 
 
-def build_killing(s: Settings, root, table: str, *, times: int, **kwargs) -> tuple[Exception | None, int]:
+def build_killing(s: Settings, root, table: str, *, times: int, statement: str = "create",
+                  on_kill=None, **kwargs) -> tuple[Exception | None, int]:
     """Run a build while killing, up to ``times`` times, the connection that runs the CREATE TABLE
-    ... AS SELECT of ``table``'s successor; returns the build's error (None when it ended well)
-    and the number of kills."""
+    ... AS SELECT of ``table``'s successor (``statement="rename"``: the rename that swaps it in);
+    returns the build's error (None when it ended well) and the number of kills. ``on_kill`` is
+    called after each kill."""
     outcome: dict[str, Exception | None] = {"error": None}
 
     def target() -> None:
@@ -103,12 +105,16 @@ def build_killing(s: Settings, root, table: str, *, times: int, **kwargs) -> tup
                         continue  # the server could not list them this once: look again
                     for conn_id, info in cur.fetchall():
                         text = (info or "").lower()
-                        if f"`{table}__mca_new`" in text and "create" in text and " as" in text:
+                        matches = ("create" in text and " as" in text) if statement == "create" \
+                            else f"{statement} table" in text
+                        if f"`{table}__mca_new`" in text and matches:
                             try:
                                 cur.execute(f"kill connection {int(conn_id)}")
                                 kills += 1
                             except pymysql.err.OperationalError:
                                 pass  # it finished meanwhile
+                            if on_kill is not None:
+                                on_kill()
                 time.sleep(0.005)
     finally:
         thread.join()  # never leave a build running into the next test
@@ -164,8 +170,21 @@ def test_a_killed_append_build_is_undone(killable):
     s, root = killable
     jobs.build_warehouse(s, as_of=D, quiet=True)
     before = tables(s)
-    error, kills = build_killing(s, root, "int_campaigns__outlier_bounds", times=1,
-                                 as_of=D + dt.timedelta(days=1))
+    # the fences' CREATE TABLE takes milliseconds at this size, too short to catch reliably; their
+    # swap is held instead: a transaction that read the fences keeps a shared metadata lock, so
+    # the build's RENAME waits (after the classified rows were appended) until it is killed
+    holder = pymysql.connect(host=root.host, port=root.port, user=root.user, password=root.password,
+                             autocommit=False)
+    release = threading.Timer(120, holder.rollback)  # never a hang: without the kill, the build goes on
+    try:
+        with holder.cursor() as cur:
+            cur.execute(f"select count(*) from `{s.schema}`.`int_campaigns__outlier_bounds`")
+        release.start()
+        error, kills = build_killing(s, root, "int_campaigns__outlier_bounds", times=1, statement="rename",
+                                     on_kill=holder.rollback, as_of=D + dt.timedelta(days=1))
+    finally:
+        release.cancel()
+        holder.close()
     assert kills == 1 and isinstance(error, BuildError)
     assert_same(before, tables(s))
 
