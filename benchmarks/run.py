@@ -155,10 +155,7 @@ def floor(env: dict[str, str]) -> dict[str, object]:
 def seed_approach(env: dict[str, str], work: Path) -> dict[str, object]:
     """benchmarks/seed_approach.py on the same raw rows, timed from outside like `run`."""
     settings = resolve_settings(env)
-    from urllib.parse import quote
-
-    url = (f"mysql+pymysql://{quote(settings.user, safe='')}:{quote(settings.password, safe='')}"
-           f"@{settings.host}:{settings.port}")
+    url = settings.url("mysql+pymysql")
     step = timed("seed approach", [sys.executable, str(ROOT / "benchmarks" / "seed_approach.py"),
                                    "--schema", settings.raw_schema, "--out", str(work / "seed-out")],
                  {**env, "MCA_SEED_URL": url}, keep_stdout=True)

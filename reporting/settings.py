@@ -46,6 +46,13 @@ class Settings:
             return f"duckdb file {self.duckdb_path}"
         return f"{self.target.value} at {self.user}@{self.host}:{self.port}"
 
+    def url(self, scheme: str) -> str:
+        """A connection URL for a server, for readers that take one (``mysql`` for connectorx,
+        ``mysql+pymysql`` for SQLAlchemy). It holds the password: never log it."""
+        from urllib.parse import quote
+
+        return f"{scheme}://{quote(self.user, safe='')}:{quote(self.password, safe='')}@{self.host}:{self.port}"
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that profiles.yml.example reads."""
         return {

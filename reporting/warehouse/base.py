@@ -381,16 +381,16 @@ class Warehouse(abc.ABC):
         file; Parquet parts are written to a temporary folder and merged into one file at the
         end, which DuckDB streams too.
         """
+        kinds: dict[str, str] = {}  # every column the files take, with its export kind
+        for out in outputs:
+            kinds.update({c: out.kind(c) for c in out.columns})
         reader = self.arrow_reader(sql, chunk_rows)
         if reader is not None:
-            return self._export_arrow(reader, outputs)
+            return self._export_arrow(reader, outputs, kinds)
         import tempfile
 
         import duckdb
 
-        kinds: dict[str, str] = {}
-        for out in outputs:
-            kinds.update({c: out.kind(c) for c in out.columns})
         rows = 0
         with tempfile.TemporaryDirectory(prefix="mca-export-") as tmp, duckdb.connect() as con:
             parts = Path(tmp)
@@ -430,7 +430,7 @@ class Warehouse(abc.ABC):
                     con.execute(f"copy (select * from {source}) to '{target}' ({PARQUET_OPTIONS})")
         return [rows] * len(outputs)
 
-    def _export_arrow(self, reader: Any, outputs: Sequence[ExportFile]) -> list[int]:
+    def _export_arrow(self, reader: Any, outputs: Sequence[ExportFile], kinds: dict[str, str]) -> list[int]:
         """:meth:`export` from an Arrow stream, in DuckDB with a bounded memory: one file is
         written straight from the stream; with several, the rows go once into a typed Parquet
         file (one of the outputs when it has every column, else a temporary one) and each other
@@ -438,10 +438,6 @@ class Warehouse(abc.ABC):
         import tempfile
 
         import duckdb
-
-        kinds: dict[str, str] = {}
-        for out in outputs:
-            kinds.update({c: out.kind(c) for c in out.columns})
 
         def copy(con: Any, relation: str, out: ExportFile, *, clean: bool = False) -> int:
             target = str(out.path).replace("'", "''")

@@ -49,6 +49,8 @@ _LOAD_FORMAT = ("character set utf8mb4 fields terminated by '\\t' escaped by '\\
 
 class MySQLWarehouse(Warehouse):
     engine = "mysql"
+    #: set once connectorx failed to connect where PyMySQL could: exports go row by row after it
+    _arrow_unavailable = False
     placeholder = "%s"
     quote_char = "`"
     for_update = " for update"
@@ -157,12 +159,10 @@ class MySQLWarehouse(Warehouse):
             import connectorx
         except ImportError:
             return None
-        from urllib.parse import quote
-
-        if getattr(self, "_arrow_unavailable", False):
+        if self._arrow_unavailable:
             return None
         s = self.settings
-        url = f"mysql://{quote(s.user, safe='')}:{quote(s.password, safe='')}@{s.host}:{s.port}"
+        url = s.url("mysql")
         try:
             return connectorx.read_sql(url, sql, return_type="arrow_stream", batch_size=chunk_rows)
         except Exception as exc:  # connectorx raises RuntimeError with the server's message
