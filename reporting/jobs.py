@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from reporting.alerts import send_alert
-from reporting.contract import CAMPAIGNS, CUSTOMERS, RAW_TABLES
+from reporting.contract import CAMPAIGNS, CUSTOMERS, LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES
 from reporting.dbt_runner import DbtRunSummary, dbt_vars, failure_line, run_dbt
-from reporting.errors import BuildError, ConfigError, DataError, LockedError, McaError, QualityGateError, WarehouseError
+from reporting.errors import (BuildError, ConfigError, DataError, LockedError, McaError, QualityGateError, RefusedError,
+                              WarehouseError)
 from reporting.manifest import RunManifest, StageRecord, list_outputs
 from reporting.outputs import OutputFolder
 from reporting.powerbi import export_powerbi
@@ -117,6 +118,8 @@ def make_sample_data(
     with run_lock(settings, wait_seconds=wait_seconds), Warehouse(settings) as wh:
         for table in chunks:
             wh.check_replaceable(schema, table, force=force, owner="sample-data")
+            if not force:
+                _refuse_ingested_rows(wh, schema, table)
         progress = progress or Progress()
         totals = {CAMPAIGNS.name: rows, CUSTOMERS.name: n_customers}
         for table, make_chunks in chunks.items():
@@ -127,7 +130,29 @@ def make_sample_data(
                                                  comment=f"{MCA_TABLE_MARKER} sample-data")
             log.info("loaded %d rows into %s.%s", loaded, schema, table)
             loads.append(LoadResult(table=table, rows=loaded))
+            _forget_loads(wh, schema, table)
     return SampleDataResult(loads=loads, end_date=end, seed=seed)
+
+
+def _refuse_ingested_rows(wh: Warehouse, schema: str, table: str) -> None:
+    """Refuse to replace a raw table holding rows that `ingest` loaded from a user's files, even
+    one that `sample-data` created first (ingest appends to it and numbers its rows by load)."""
+    columns = {c.lower() for c in wh.columns_of(schema, table)}
+    if LOAD_ID_COLUMN not in columns:
+        return
+    loaded = int(wh.scalar(f"select count(*) from {wh.raw(table)} where {wh.quote(LOAD_ID_COLUMN)} is not null"))
+    if loaded:
+        raise RefusedError(
+            f"{schema}.{table} holds {loaded:,} row(s) that `mca-report ingest` loaded from your files; "
+            "refusing to replace it with sample data (pass --force to replace it and forget those loads)"
+        )
+
+
+def _forget_loads(wh: Warehouse, schema: str, table: str) -> None:
+    """After a table is replaced, its loads leave the load log: the log and the table never
+    disagree, and ingesting the same file again loads it again."""
+    if wh.table_exists(schema, LOAD_LOG.name):
+        wh.execute(f"delete from {wh.raw(LOAD_LOG.name)} where table_name = '{table}'")
 
 
 def _counted(frames: Iterable[pd.DataFrame], task: Any) -> Iterator[pd.DataFrame]:

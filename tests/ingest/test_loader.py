@@ -231,3 +231,34 @@ def test_non_transactional_tables_are_refused(server_settings_factory, tmp_path)
     with pytest.raises(RefusedError, match="uses the MyISAM engine"):
         ingest_files(s, "campaigns", [path], mapping(PLAIN_CAMPAIGNS))
     assert count(s) == 0
+
+
+def test_sample_data_refuses_a_table_ingest_appended_to_and_force_forgets_its_loads(make_settings, tmp_path):
+    """sample-data created the table, ingest appended a user's rows to it: those rows are the
+    user's, so sample-data refuses without --force; with it, the load log forgets the loads, so
+    the same file loads again instead of being "skipped: already loaded"."""
+    import datetime as dt
+
+    from reporting.jobs import make_sample_data
+
+    s = make_settings()
+    make_sample_data(s, rows=40, customers=100, end_date=dt.date(2026, 11, 30))
+    path = campaigns_csv(tmp_path / "mine.csv", [["Mine", "Search", 1.5, 10, 1, 0, 3, "2026-11-01"],
+                                                 ["Mine", "Search", 2.5, 20, 2, 1, 6, "2026-11-02"]])
+    [first] = ingest_files(s, "campaigns", [path], mapping(PLAIN_CAMPAIGNS))
+    assert (first.status, first.rows_loaded, first.first_id, first.last_id) == ("loaded", 2, 41, 42)
+
+    with pytest.raises(RefusedError, match=r"campaigns holds 2 row\(s\) that `mca-report ingest` loaded"):
+        make_sample_data(s, rows=100, customers=100, end_date=dt.date(2026, 11, 30))
+    assert count(s) == 42  # nothing replaced, customers included
+    assert count(s, "cu") == 100
+
+    make_sample_data(s, rows=100, customers=100, end_date=dt.date(2026, 11, 30), force=True)
+    assert count(s) == 100
+    assert int(raw(s, "select count(*) as n from {log} where table_name = 'campaigns'").iat[0, 0]) == 0
+    [again] = ingest_files(s, "campaigns", [path], mapping(PLAIN_CAMPAIGNS))
+    assert (again.status, again.rows_loaded, again.first_id) == ("loaded", 2, 101)
+    # with no ingested rows left in it, the table is sample data again
+    make_sample_data(s, rows=10, customers=100, end_date=dt.date(2026, 11, 30), force=True)
+    make_sample_data(s, rows=10, customers=100, end_date=dt.date(2026, 11, 30))
+    assert count(s) == 10
