@@ -1,16 +1,18 @@
 {{ config(tags=['guard']) }}
+{%- do source('mca_raw', 'campaigns') -%}{#- lineage: the raw table, read through mca_raw_from -#}
 {#-
   Conservation: every raw campaign row is accounted for exactly once.
   raw rows = fact rows + duplicates removed + quarantined rows + rows outside the window,
   counted from the raw table and from each model separately (not from the data-quality mart's own
-  arithmetic), so a model that drops or repeats a row fails this test.
+  arithmetic), so a model that drops or repeats a row fails this test. Without a raw campaigns
+  table every count is 0.
 -#}
 with
 
 counts as (
 
     select
-        (select count(*) from {{ source('mca_raw', 'campaigns') }}) as raw_rows,
+        (select count(*) from {{ mca_raw_from('campaigns') }}) as raw_rows,
         (select count(*) from {{ ref('fct_campaign_daily') }}) as fact_rows,
         (select count(*) from {{ ref('dq_duplicate_campaigns') }}) as duplicate_rows,
         (select count(*) from {{ ref('dq_quarantined_campaigns') }}) as quarantined_rows,

@@ -67,7 +67,7 @@
     {%- set now = mca_scalar_row("select " ~ mca_as_of_date() ~ " as as_of, " ~ mca_window_start_date() ~ " as window_start") -%}
     {%- set mine = mca_scalar_row("select max(campaign_row_id) as max_id, count(*) as row_count from " ~ rel) -%}
     {%- set max_id = state['max_campaign_row_id'] -%}
-    {%- set raw = mca_node_relation('source.mca.mca_raw.campaigns') -%}
+    {%- set raw = mca_raw_from('campaigns') -%}
     {%- set raw_rows = 0 if max_id is none else mca_scalar_row(
         "select count(*) as n from " ~ raw ~ " where " ~ adapter.quote('id') ~ " <= " ~ (max_id | int))['n'] -%}
     {%- if (state['lookback_days'] | int) != (var('lookback_days', 365) | int) -%}
@@ -166,12 +166,13 @@
 
 {#- A checksum of the raw campaign rows with ids up to `max_id` (all rows when none), as
     `raw_checksum`: a sum of per-row checksums, so the rows after `after_id` can be added to an
-    earlier sum (`base_checksum`) of the rows up to it. -#}
+    earlier sum (`base_checksum`) of the rows up to it. Without a raw campaigns table, the sum
+    over its empty stand-in (macros/optional_source.sql): NULL, as for an empty table. -#}
 {% macro mca_raw_checksum_sql(max_id=none, after_id=none, base_checksum=none) -%}
     {%- if not execute -%}
         {{ return('select 1 as raw_checksum') }}
     {%- endif -%}
-    {%- set raw = mca_node_relation('source.mca.mca_raw.campaigns') -%}
+    {%- set raw = mca_raw_from('campaigns') -%}
     {%- set columns = [adapter.quote('id'), 'campaign_name', 'channel', 'cost', 'impressions', 'clicks',
                        'conversions', 'revenue', adapter.quote('date')] -%}
     {%- set id = adapter.quote('id') -%}

@@ -6,7 +6,7 @@ with
 
 source as (
 
-    select * from {{ source('mca_raw', 'campaigns') }}
+    {{ mca_source_or_empty('mca_raw', 'campaigns', mca_raw_columns('campaigns')) }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 
 source as (
 
-    select * from {{ source('mca_raw', 'customers') }}
+    {{ mca_source_or_empty('mca_raw', 'customers', mca_raw_columns('customers')) }}
 
 ),
 
