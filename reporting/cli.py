@@ -186,6 +186,8 @@ def build(
             settings, as_of=day, select=select, full_refresh=full_refresh,
             quiet=not verbose, progress=progress, wait_seconds=wait, all_tests=all_tests,
         )
+    if not quiet and summary.raw_tables:
+        typer.echo(summary.raw_tables, err=True)
     parts = [f"{kind}s: " + ", ".join(f"{n} {status}" for status, n in sorted(c.items()))
              for kind, c in summary.counts().items()]
     typer.echo(f"dbt build ok in {summary.seconds:.1f}s on {settings.describe()} ({'; '.join(parts)})")
@@ -200,7 +202,7 @@ def segment(
     k: Annotated[int | None, typer.Option("--k", min=1, help="Force this many segments instead of choosing k from the scores.")] = None,
     k_min: Annotated[int, typer.Option("--k-min", min=2, help="Smallest k to score.")] = 2,
     k_max: Annotated[int, typer.Option("--k-max", min=2, help="Largest k to score.")] = 10,
-    features: Annotated[FeatureSet, typer.Option("--features", help="Feature set: behavioural (dim_customer) or rfm (dim_customer_rfm, from ingested orders).")] = FeatureSet.behavioural,
+    features: Annotated[FeatureSet | None, typer.Option("--features", help="Feature set: behavioural (dim_customer) or rfm (dim_customer_rfm, from ingested orders). Default: behavioural when a raw customers table was loaded, else rfm when orders were.")] = None,
     out: OutOpt = Path("outputs"),
     wait: WaitOpt = 0.0,
     target: TargetOpt = None,
@@ -212,11 +214,13 @@ def segment(
 
     k is chosen from silhouette scores unless --k is given. The assignments replace the
     customer_segments table; a summary table is printed and the segment charts are saved.
-    Reads dim_customer (or dim_customer_rfm), so run `mca-report build` first.
+    Reads dim_customer (or dim_customer_rfm: by default when orders but no customers were
+    loaded), so run `mca-report build` first.
     """
     settings = _settings(target, duckdb_path)
     with _showing(quiet) as progress:
-        run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max), feature_set=features.value,
+        run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max),
+                           feature_set=features.value if features is not None else None,
                            wait_seconds=wait, progress=progress)
     _print_segments(run)
 
@@ -305,6 +309,8 @@ def run(
                                quiet_dbt=not verbose, all_tests=all_tests, max_quarantine_pct=max_quarantine_pct,
                                alert_webhook=alert_webhook, wait_seconds=wait)
     dq = outcome.manifest.data_quality
+    if not quiet and outcome.manifest.dbt.get("raw_tables"):
+        typer.echo(outcome.manifest.dbt["raw_tables"], err=True)
     typer.echo(
         f"rows read {dq.get('rows_read', 0):,}, kept {dq.get('rows_kept', 0):,}, "
         f"duplicates {dq.get('rows_duplicate', 0):,}, quarantined {dq.get('rows_quarantined', 0):,}, "

@@ -45,6 +45,8 @@ class DbtRunSummary:
     seconds: float
     nodes: list[NodeResult] = field(default_factory=list)
     error: str | None = None
+    #: which raw tables the build found, one line (set by reporting.jobs.build_warehouse)
+    raw_tables: str = ""
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per resource type (model, test, seed...), how many ended in each status."""
@@ -67,6 +69,7 @@ class DbtRunSummary:
                 for n in self.failures()
             ],
             "error": one_line(self.error) if self.error else None,
+            **({"raw_tables": self.raw_tables} if self.raw_tables else {}),
         }
 
 

@@ -37,7 +37,7 @@ from reporting.errors import (BuildError, ConfigError, DataError, LockedError, M
 from reporting.manifest import RunManifest, StageRecord, list_outputs
 from reporting.outputs import OutputFolder
 from reporting.powerbi import export_powerbi
-from reporting.report_data import ReportData, SegmentSummary, load_data_quality, load_report_data
+from reporting.report_data import ReportData, SegmentSummary, load_data_quality, load_raw_tables, load_report_data
 from reporting.sample_data import DEFAULT_CHUNK_ROWS, iter_campaigns, iter_customers
 from reporting.segment_store import (
     FEATURE_SETS,
@@ -165,24 +165,53 @@ def _counted(frames: Iterable[pd.DataFrame], task: Any) -> Iterator[pd.DataFrame
 # ---- build -----------------------------------------------------------------------------------
 
 
-def prepare_build(settings: Settings) -> None:
-    """What a build needs before dbt runs. Fails with one line naming the table or column when
-    the raw contract is not met; creates the (empty) segments table the segment views read."""
+@dataclass(frozen=True)
+class RawTables:
+    """Which raw tables of the contract exist (each is optional; at least one must)."""
+
+    schema: str
+    found: tuple[str, ...]
+    absent: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One line, e.g. "raw tables in mca_raw: found customers; absent campaigns, orders"."""
+        parts = [f"found {', '.join(self.found) or 'none'}"]
+        if self.absent:
+            parts.append(f"absent {', '.join(self.absent)}")
+        return f"raw tables in {self.schema}: {'; '.join(parts)}"
+
+    def to_dict(self) -> dict[str, bool]:
+        return {name: name in self.found for name in RAW_TABLES}
+
+
+def prepare_build(settings: Settings) -> RawTables:
+    """What a build needs before dbt runs: which raw tables exist (logged in one line), each
+    present one with every column of the contract. Fails with one line naming the column a
+    table lacks, or when no raw table exists at all; a missing table alone is fine (its models
+    build empty). Creates the (empty) segments table the segment views read."""
+    found: list[str] = []
     with Warehouse(settings) as wh:
-        for table in (CAMPAIGNS, CUSTOMERS):
+        for table in RAW_TABLES.values():
             present = {c.lower() for c in wh.columns_of(settings.raw_schema, table.name)}
             if not present:
-                raise WarehouseError(
-                    f"raw table {settings.raw_schema}.{table.name} not found on {settings.describe()}; "
-                    "load data first (e.g. `mca-report sample-data`)"
-                )
+                continue
+            found.append(table.name)
             missing = [c for c in table.column_names if c not in present]
             if missing:
                 raise WarehouseError(
                     f"raw table {settings.raw_schema}.{table.name} lacks required column(s): "
                     + ", ".join(missing)
                 )
+        if not found:
+            raise WarehouseError(
+                f"no raw table found in {settings.raw_schema} on {settings.describe()} (looked for "
+                f"{', '.join(RAW_TABLES)}); load data first (e.g. `mca-report sample-data` or `mca-report ingest`)"
+            )
         ensure_segments_table(wh)
+    raw = RawTables(schema=settings.raw_schema, found=tuple(found),
+                    absent=tuple(name for name in RAW_TABLES if name not in found))
+    log.info("%s", raw.describe())
+    return raw
 
 
 def build_warehouse(
@@ -211,7 +240,7 @@ def build_warehouse(
     """
     from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
 
-    prepare_build(settings)
+    raw = prepare_build(settings)
     engine = engine_class(settings.target)
 
     def transient(summary: DbtRunSummary) -> bool:
@@ -240,6 +269,7 @@ def build_warehouse(
             run_dbt, settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet,
             on_node=on_node, raise_on_failure=False, callbacks=[progress.dbt_event(task)],
         )
+    summary.raw_tables = raw.describe()
     if not summary.success:
         raise BuildError(failure_line(summary))
     return summary
@@ -277,6 +307,17 @@ def generate_docs(settings: Settings, *, as_of: dt.date | None = None, quiet: bo
 
 
 # ---- segment ---------------------------------------------------------------------------------
+
+
+def choose_feature_set(raw_tables: dict[str, bool]) -> str | None:
+    """The features to segment on for the raw tables loaded: behavioural (dim_customer) when
+    there is a customers table, else RFM (dim_customer_rfm) when there are orders, else None
+    (nothing to segment)."""
+    if raw_tables.get("customers"):
+        return "behavioural"
+    if raw_tables.get("orders"):
+        return "rfm"
+    return None
 
 
 @dataclass
@@ -357,18 +398,25 @@ def segment(
     out_dir: Path,
     k: int | None = None,
     k_range: tuple[int, int] = (2, 10),
-    feature_set: str = "behavioural",
+    feature_set: str | None = None,
     run_id: str | None = None,
     wait_seconds: float = 0.0,
     progress: Progress | None = None,
 ) -> SegmentRun:
-    """Segment the customers of dim_customer, write customer_segments, draw the charts (under
-    the warehouse's lock)."""
+    """Segment the customers of dim_customer (or, ``feature_set`` "rfm", of dim_customer_rfm),
+    write customer_segments, draw the charts (under the warehouse's lock). Without a
+    ``feature_set``, the raw tables the marts were built from choose (:func:`choose_feature_set`)."""
     if k is not None and k < 1:
         raise ConfigError("--k must be 1 or more")
     if k_range[0] < 2 or k_range[0] > k_range[1]:
         raise ConfigError(f"--k-min/--k-max must satisfy 2 <= min <= max, got {k_range[0]}..{k_range[1]}")
     with run_lock(settings, wait_seconds=wait_seconds), Warehouse(settings) as wh:
+        if feature_set is None:
+            feature_set = choose_feature_set(load_raw_tables(wh))
+            if feature_set is None:
+                raise DataError("no customer or order data was loaded (no raw customers or orders table): "
+                                "nothing to segment")
+            log.info("segmenting on the %s features", feature_set)
         return run_segmentation(
             wh, run_id=run_id or new_run_id(), k=k, k_range=k_range, feature_set=feature_set,
             charts_dir=out_dir / "visualizations", progress=progress,
@@ -451,7 +499,9 @@ def write_reports(
         lap("read")
         written: list[Path] = []
         charts_dir = staging / "visualizations"
-        charts = render_charts(data, charts_dir)
+        # without a campaigns table the campaign charts would only say "no data": left out
+        charts = render_charts(data, charts_dir) if data.has_campaign_data else {}
+        charts_dir.mkdir(parents=True, exist_ok=True)
         segment_charts = save_charts(segments, charts_dir) if segments is not None else {}
         written.append(charts_dir)
         lap("charts")
@@ -620,6 +670,7 @@ class _Run:
         self.progress = progress
         self.run_id, self.as_of, self.manifest, self.folder = _start(settings, opts.out, opts.as_of, opts.force)
         self.dq: dict[str, Any] = {}
+        self.raw_tables: dict[str, bool] = {}
 
     def _notify(self, name: str, status: str, seconds: float = 0.0) -> None:
         self.progress.stage(name, status, seconds)
@@ -670,11 +721,19 @@ class _Run:
 
     def quality_gate(self, wh: Warehouse) -> None:
         dq = self.dq = load_data_quality(wh)
+        self.raw_tables = load_raw_tables(wh)
         self.manifest.data_quality = dq
         self.build_record.rows_in, self.build_record.rows_out = dq.get("rows_read"), dq.get("rows_kept")
         limit = self.opts.max_quarantine_pct
         with self.manifest.stage("quality") as gate:
             gate.rows_in, gate.rows_out = dq.get("rows_read"), dq.get("rows_kept")
+            if not self.raw_tables.get("campaigns"):
+                # no campaigns table at all: nothing to gate (a table whose rows were all
+                # quarantined or out of the window is gated below, as always)
+                gate.detail = {"campaigns": "no raw campaigns table: no campaign rows to check"}
+                log.info("quality gate: no raw campaigns table, no campaign rows to check")
+                self._notify("quality", "ok", 0.0)
+                return
             share = float(dq.get("quarantined_pct") or 0.0)
             gate.detail = {"quarantined_pct": share, "max_quarantine_pct": limit,
                            "quarantined_by_reason": {k: v for k, v in dq.items()
@@ -690,11 +749,18 @@ class _Run:
         if self.opts.skip_segments:
             self.manifest.stages.append(StageRecord(name="segment", status="skipped"))
             return None
+        feature_set = choose_feature_set(self.raw_tables)
+        if feature_set is None:
+            reason = "no customer or order data was loaded"
+            log.info("segmentation skipped: %s", reason)
+            self.manifest.stages.append(StageRecord(name="segment", status="skipped", detail={"reason": reason}))
+            return None
         with self.manifest.stage("segment") as seg:
             self._notify("segment", "start")
-            run = run_segmentation(wh, run_id=self.run_id, k=self.opts.k, progress=self.progress)
+            run = run_segmentation(wh, run_id=self.run_id, k=self.opts.k, feature_set=feature_set,
+                                   progress=self.progress)
             seg.rows_in, seg.rows_out = run.rows_read, run.rows_written
-            seg.detail = {"chosen_k": run.result.chosen_k, "seconds": run.seconds,
+            seg.detail = {"chosen_k": run.result.chosen_k, "feature_set": feature_set, "seconds": run.seconds,
                           "skipped_features": list(run.skipped_features)}
             self.manifest.segmentation = {
                 "chosen_k": run.result.chosen_k, "reason": run.result.reason,

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.report_data import NO_CAMPAIGN_DATA, NO_SEGMENT_DATA, load_raw_tables
 from reporting.warehouse import ExportFile, Warehouse
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ STAR_SCHEMA: tuple[ExportTable, ...] = (
         (("campaign_day_id", "int64"), ("date_day", "date"), ("channel_id", "int64"),
          ("campaign_key", "string"), ("cost", "decimal"), ("revenue", "decimal"),
          ("profit", "decimal"), ("impressions", "int64"), ("clicks", "int64"),
-         ("conversions", "int64"), ("ctr", "double"), ("conversion_rate", "double"),
+         ("conversions", "double"), ("ctr", "double"), ("conversion_rate", "double"),
          ("cpc", "double"), ("cpa", "double"), ("roas", "double"), ("roi", "double"),
          ("value_per_conversion", "double"), ("is_cost_outlier", "boolean"),
          ("is_revenue_outlier", "boolean"), ("is_channel_imputed", "boolean"),
@@ -228,9 +229,19 @@ def export_powerbi(
                      f"from {wh.mart('dim_date')}").iloc[0]
     lo = None if pd.isna(dates["lo"]) else pd.Timestamp(dates["lo"]).date().isoformat()
     hi = None if pd.isna(dates["hi"]) else pd.Timestamp(dates["hi"]).date().isoformat()
+    # every file is written whatever was loaded (a missing raw table's files have their header
+    # only), so a Power BI model keeps its tables; raw_tables and notes say what was not loaded
+    raw_tables = load_raw_tables(wh)
+    notes = []
+    if not raw_tables["campaigns"]:
+        notes.append(NO_CAMPAIGN_DATA)
+    if not (raw_tables["customers"] or raw_tables["orders"]):
+        notes.append(NO_SEGMENT_DATA)
     metadata = {
         "generated_at": (generated_at or dt.datetime.now(dt.timezone.utc)).isoformat(),
         "run_id": run_id,
+        "raw_tables": raw_tables,
+        "notes": notes,
         "campaigns_count": result.files["fact_campaign_day.csv"],
         "customers_count": result.files["dim_customer.csv"],
         "date_range": f"{lo} to {hi}" if lo else None,

@@ -43,6 +43,12 @@ DATA_QUALITY_COLUMNS = (
     "customers_duplicate", "customers_quarantined",
 )
 QUARANTINE_COLUMNS = ("reason", "check_order", "label", "quarantined_rows")
+RAW_TABLE_NAMES = ("campaigns", "customers", "orders")
+
+#: What the reports say instead of figures that do not exist (tests read them back).
+NO_CAMPAIGN_DATA = ("There is no campaign data: no campaigns table was loaded, so this report has no "
+                    "campaign figures.")
+NO_SEGMENT_DATA = "There are no customer segments because no customer or order data was loaded."
 
 
 @dataclass
@@ -80,6 +86,8 @@ class ReportData:
     ``quarantine``: the campaign rows of dq_quarantine_reasons in check order (QUARANTINE_COLUMNS):
     every reason with its label and count, 0 included.
     ``segments``: None when segmentation did not run.
+    ``raw_tables``: per raw table (campaigns, customers, orders), whether it was loaded when the
+    marts were built (dq_raw_tables).
     """
 
     run_id: str
@@ -94,6 +102,17 @@ class ReportData:
     data_quality: dict[str, Any]
     segments: SegmentSummary | None = None
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
+    raw_tables: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(RAW_TABLE_NAMES, True))
+
+    @property
+    def has_campaign_data(self) -> bool:
+        """False when no raw campaigns table was loaded (not: a table with no rows in the window)."""
+        return bool(self.raw_tables.get("campaigns", True))
+
+    @property
+    def has_customer_data(self) -> bool:
+        """Whether a raw customers or orders table was loaded (something to segment)."""
+        return bool(self.raw_tables.get("customers", True) or self.raw_tables.get("orders", False))
 
     @property
     def period(self) -> tuple[dt.date | None, dt.date | None]:
@@ -164,6 +183,16 @@ def load_quarantine(wh: Warehouse) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def load_raw_tables(wh: Warehouse) -> dict[str, bool]:
+    """Per raw table, whether it existed when the marts were built (dq_raw_tables). Marts built
+    before that mart existed: whether the table exists in the raw schema now."""
+    if wh.table_exists(wh.settings.schema, "dq_raw_tables"):
+        frame = wh.read_mart("dq_raw_tables", ("table_name", "is_present"), order_by=["table_name"])
+        found = {str(r.table_name).strip(): bool(int(r.is_present)) for r in frame.itertuples()}
+        return {name: found.get(name, False) for name in RAW_TABLE_NAMES}
+    return {name: wh.table_exists(wh.settings.raw_schema, name) for name in RAW_TABLE_NAMES}
+
+
 def load_data_quality(wh: Warehouse, quarantine: pd.DataFrame | None = None) -> dict[str, Any]:
     """dq_data_quality as a dict (DATA_QUALITY_COLUMNS), with ``quarantined_<reason>`` per
     campaign quarantine reason (from dq_quarantine_reasons, or ``quarantine`` when given)."""
@@ -198,6 +227,7 @@ def load_report_data(
     )
     quarantine = load_quarantine(wh)
     dq = load_data_quality(wh, quarantine)
+    raw_tables = load_raw_tables(wh)
     return ReportData(
         run_id=run_id,
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc),
@@ -211,4 +241,5 @@ def load_report_data(
         data_quality=dq,
         segments=segments,
         quarantine=quarantine,
+        raw_tables=raw_tables,
     )

@@ -19,12 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.report_data import ReportData, SegmentSummary
+from reporting.report_data import NO_CAMPAIGN_DATA, NO_SEGMENT_DATA, ReportData, SegmentSummary
 from reporting.reports.formatting import fmt_date, fmt_datetime, fmt_pct
 from reporting.reports.narrative import headline_sentences
 
 TITLE = "Marketing Campaign Analysis"
 TOP_CAMPAIGNS = 10
+SEGMENTATION_NOT_RUN = "Segmentation did not run for this report, so there are no customer segments."
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,16 @@ class ReportContent:
     quality: list[Item]
     segments: SegmentsContent | None
     meta: dict[str, str] = field(default_factory=dict)
+    #: False when no raw campaigns table was loaded: the campaign parts (key metrics, channels,
+    #: campaigns, charts) are left out and ``no_campaign_text`` says why
+    has_campaign_data: bool = True
+    no_campaign_text: str = NO_CAMPAIGN_DATA
+    #: shown instead of the segments when there are none: why
+    segments_note: str = SEGMENTATION_NOT_RUN
 
     def tables(self) -> list[Table]:
         """Every data table the report shows, in report order."""
-        out = [self.channels, self.top_campaigns]
+        out = [self.channels, self.top_campaigns] if self.has_campaign_data else []
         if self.segments is not None:
             out.append(self.segments.table)
             if self.segments.by_channel is not None:
@@ -197,6 +204,8 @@ def _by_roi_rank(channels: pd.DataFrame) -> pd.DataFrame:
 
 
 def period_text(data: ReportData) -> str:
+    if not data.has_campaign_data:
+        return "No campaign data loaded"
     first, last = data.period
     if first is None or last is None:
         return "No campaign days in the analysed window"
@@ -244,6 +253,12 @@ def quality(data: ReportData) -> list[Item]:
     """Data-quality lines: where every raw row went, then flags. Zero quarantine reasons are
     left out (the total still counts every quarantined row)."""
     dq = data.data_quality
+    customers = [
+        Item("Customers read", dq.get("customers_read"), "count"),
+        Item("Customers kept", dq.get("customers_kept"), "count"),
+    ] if data.raw_tables.get("customers", True) else []
+    if not data.has_campaign_data:
+        return customers  # no campaign rows to account for
     items = [
         Item("Rows read", dq.get("rows_read"), "count"),
         Item("Rows kept", dq.get("rows_kept"), "count"),
@@ -274,10 +289,8 @@ def quality(data: ReportData) -> list[Item]:
         Item("Cost outliers", dq.get("cost_outliers"), "count", level=1),
         Item("Revenue outliers", dq.get("revenue_outliers"), "count", level=1),
         Item("Completeness", dq.get("completeness_pct"), "pct", "non-missing raw values"),
-        Item("Customers read", dq.get("customers_read"), "count"),
-        Item("Customers kept", dq.get("customers_kept"), "count"),
     ]
-    return items
+    return items + customers
 
 
 def segments(summary: SegmentSummary | None) -> SegmentsContent | None:
@@ -316,7 +329,7 @@ def build_content(data: ReportData) -> ReportContent:
         currency=data.currency,
         period_text=period_text(data),
         run_text=run_text,
-        headlines=headline_sentences(data),
+        headlines=headline_sentences(data) if data.has_campaign_data else [NO_CAMPAIGN_DATA],
         key_metrics=key_metrics(data),
         activity=activity(data),
         channels=_table(CHANNEL_TABLE, _by_roi_rank(data.channels)),
@@ -324,6 +337,8 @@ def build_content(data: ReportData) -> ReportContent:
         quality=quality(data),
         segments=segments(data.segments),
         meta={"run_id": data.run_id, "as_of": fmt_date(data.as_of), "target": data.target},
+        has_campaign_data=data.has_campaign_data,
+        segments_note=SEGMENTATION_NOT_RUN if data.has_customer_data else NO_SEGMENT_DATA,
     )
 
 

@@ -254,8 +254,18 @@ def _story(content: ReportContent, charts: dict[str, Path],
         Paragraph(m(content.run_text), styles.meta),
         Spacer(1, 8),
         _headlines(content, styles),
-        Paragraph("Key metrics", styles.h2),
     ]
+    if not content.has_campaign_data:
+        # the headline says there is no campaign data; no empty figures presented as real ones
+        story += _segments(content, segment_charts, styles)
+        if content.quality:
+            story.append(KeepTogether([
+                Paragraph("Data quality", styles.h2),
+                _items_table(content.quality, cur, styles, FRAME_WIDTH, 30 * mm,
+                             ("Check", "Value", "Note"), with_notes=True),
+            ]))
+        return story
+    story.append(Paragraph("Key metrics", styles.h2))
     half = (FRAME_WIDTH - 6 * mm) / 2
     pair = Table(
         [[_items_table(content.key_metrics, cur, styles, half, 36 * mm, ("Metric", "Value", "")),
@@ -311,8 +321,7 @@ def _segments(content: ReportContent, segment_charts: dict[str, Path] | None,
     out: list[Flowable] = [Paragraph("Customer segments", styles.h2)]
     seg = content.segments
     if seg is None:
-        out.append(Paragraph(m("Segmentation did not run for this report, so there are no "
-                               "customer segments."), styles.body))
+        out.append(Paragraph(m(content.segments_note), styles.body))
         return out
     out.append(Paragraph(m(
         f"{seg.n_customers:,} customers in {seg.chosen_k} segments (k-means on "
