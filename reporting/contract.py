@@ -27,7 +27,7 @@ class ColumnType(str, enum.Enum):
 
     bigint = "bigint"
     integer = "integer"
-    money = "money"  # exact decimal(20, 4)
+    money = "money"  # exact decimal(20, 4): money, and campaigns.conversions (fractional)
     float = "float"  # double precision
     text = "text"  # with Column.length: at most that many characters; without: unbounded
     date = "date"
@@ -116,7 +116,9 @@ CAMPAIGNS = RawTable(
         Column("cost", T.money),
         Column("impressions", T.bigint),
         Column("clicks", T.bigint),
-        Column("conversions", T.bigint),
+        # decimal: Google Ads' data-driven attribution reports fractions of a conversion (4.25);
+        # the money type's decimal(20,4), exact, rounded half to even as money is (DECISIONLOG.md)
+        Column("conversions", T.money),
         Column("revenue", T.money),
         Column("date", T.date),
     ),

@@ -20,13 +20,13 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES, ColumnType, TableSpec
+from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES, Column, ColumnType, TableSpec
 from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
 from reporting.ingest.mapping import QUOTE_LIMIT, Mapping, load_mapping
 from reporting.ingest.reader import ReadResult, read_file, write_rejects, REJECT_COLUMNS
@@ -37,6 +37,13 @@ log = logging.getLogger(__name__)
 
 INGEST_COMMENT = f"{MCA_TABLE_MARKER} ingest"
 LOG_COMMENT = f"{MCA_TABLE_MARKER} ingest: one row per loaded file"
+
+#: Whole-number column types, as information_schema.columns.data_type names them (DuckDB's in
+#: upper case, MySQL/MariaDB's in lower): a decimal contract column found with one of these was
+#: made by an older mca (campaigns.conversions was bigint) or by a user.
+WHOLE_NUMBER_TYPES = frozenset({"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "hugeint",
+                                "utinyint", "usmallint", "uinteger", "ubigint", "uhugeint", "int1", "int2",
+                                "int4", "int8", "long", "short"})
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,9 @@ class Loader:
         self.schema = wh.settings.raw_schema
         self.spec = RAW_TABLES[table]
         self.created_spec = self.spec.as_created()
+        #: the table as it is, for the insert: the created spec, with a decimal column the table
+        #: holds as whole numbers typed so (see :meth:`check_whole_number_columns`)
+        self.insert_spec: TableSpec = self.created_spec
         self.assigned = self.spec.assigned
         self.ph = wh.placeholder
 
@@ -196,14 +206,17 @@ class Loader:
         except Exception:  # the original error matters
             log.warning("could not remove what a failed load created in %s", self.schema, exc_info=True)
 
-    def ensure_table(self) -> tuple[bool, bool]:
+    def ensure_table(self, frame: pd.DataFrame | None = None, file_name: str = "the file") -> tuple[bool, bool]:
         """Create the raw table when it does not exist. Returns (created, has load id column).
 
         An existing table must have the contract's columns (it may have more). A table mca
         created without the load id column gets it added; a table someone else created is never
-        altered, so rows appended to it cannot be replaced later.
+        altered, so rows appended to it cannot be replaced later. ``frame`` (the rows about to
+        be loaded) is checked against decimal columns the table holds as whole numbers
+        (:meth:`check_whole_number_columns`).
         """
         wh = self.wh
+        self.insert_spec = self.created_spec
         comment = wh.table_comment(self.schema, self.table)
         if comment is None:
             wh.create_table(self.schema, self.created_spec, comment=INGEST_COMMENT)
@@ -214,12 +227,68 @@ class Loader:
         if missing:
             raise WarehouseError(f"raw table {self.schema}.{self.table} lacks column(s) "
                                  f"{', '.join(missing)}; cannot append to it")
+        self.check_whole_number_columns(comment, frame, file_name)
         if LOAD_ID_COLUMN in present:
             return False, True
         if comment.startswith(MCA_TABLE_MARKER):
             wh.add_column(self.schema, self.table, self.created_spec[LOAD_ID_COLUMN])
             return False, True
         return False, False
+
+    def column_types(self) -> dict[str, str]:
+        """The table's columns (lower case) and their types, lower case and without
+        parameters (``decimal``, ``bigint``), as information_schema.columns has them."""
+        p = self.ph
+        frame = self.wh.query("select column_name, data_type from information_schema.columns "
+                              f"where table_schema = {p} and table_name = {p}", [self.schema, self.table])
+        return {str(name).lower(): str(kind).lower().split("(")[0].strip()
+                for name, kind in zip(frame.iloc[:, 0], frame.iloc[:, 1])} if not frame.empty else {}
+
+    def check_whole_number_columns(self, comment: str, frame: pd.DataFrame | None, file_name: str) -> None:
+        """A decimal column of the contract (``campaigns.conversions``) that the existing table
+        holds as whole numbers (an older mca made it bigint, or a user did).
+
+        Whole values load into it as they are. A fractional value is never rounded by the
+        table: a table mca created has the column widened to the contract's decimal first
+        (lossless: refused if a stored value has more than the decimal's 16 integer digits),
+        and the log says so; any other table is refused with the ALTER TABLE to run.
+        """
+        types = self.column_types()
+        whole: list[Column] = []
+        for column in self.spec.columns:
+            if column.type is not ColumnType.money or types.get(column.name.lower()) not in WHOLE_NUMBER_TYPES:
+                continue
+            fraction = _first_fraction(frame, column.name)
+            if fraction is None:
+                whole.append(column)
+                continue
+            relation = f"{self.schema}.{self.table}"
+            alter = self.wh.change_type_sql(self.schema, self.table, column)
+            line, value = fraction
+            if not comment.startswith(MCA_TABLE_MARKER):
+                raise RefusedError(
+                    f"{file_name} has fractional {column.name} ({format(value, 'f')} on line {line}) but "
+                    f"{relation}.{column.name} holds whole numbers ({types[column.name.lower()]}) and mca did not "
+                    f"create the table, so nothing was loaded; widen the column first: {alter}"
+                )
+            limit = 10 ** 16  # decimal(20,4) holds 16 digits before the point
+            column_sql = self.wh.quote(column.name)
+            too_big = int(self.wh.scalar(f"select count(*) from {self.raw} where {column_sql} >= {limit} "
+                                         f"or {column_sql} <= -{limit}"))
+            if too_big:
+                raise RefusedError(
+                    f"{file_name} has fractional {column.name}, but {relation}.{column.name} holds "
+                    f"{too_big:,} value(s) of 16 digits or more, which the contract's "
+                    f"{self.wh.sql_type(column)} cannot hold; nothing loaded"
+                )
+            self.wh.execute(alter)
+            log.warning("widened %s.%s from %s to %s (lossless) to load the fractional %s of %s",
+                        relation, column.name, types[column.name.lower()], self.wh.sql_type(column),
+                        column.name, file_name)
+        if whole:
+            kept = {c.name: replace(c, type=ColumnType.bigint) for c in whole}
+            self.insert_spec = TableSpec(name=self.created_spec.name,
+                                         columns=tuple(kept.get(c.name, c) for c in self.created_spec.columns))
 
     def _drop_if_empty(self) -> None:
         try:
@@ -292,7 +361,7 @@ class Loader:
         made = _Created()
         try:
             made = self.ensure_log()
-            made.table, has_load_ids = self.ensure_table()
+            made.table, has_load_ids = self.ensure_table(result.frame, path.name)
             load_id, first_id, last_id = self._append(
                 result, to_replace, has_load_ids=has_load_ids,
                 log_row={"table_name": self.table, "file_name": path.name[:255], "file_path": file_path,
@@ -325,7 +394,7 @@ class Loader:
         the new rows in (ids continued from the table's largest), the load log row."""
         wh, p = self.wh, self.ph
         columns = [c for c in self.spec.column_names if c != self.assigned]
-        frame = _money_as_text(result.frame.reset_index(drop=True)[columns].copy(), self.spec)
+        frame = _money_as_text(result.frame.reset_index(drop=True)[columns].copy(), self.insert_spec)
         rows = len(frame)
         wh.require_transactional(self.schema, self.table)
         try:
@@ -352,7 +421,7 @@ class Loader:
                 for prev_id in replaced_ids:
                     wh.execute(f"delete from {self.raw} where {wh.quote(LOAD_ID_COLUMN)} = {p}", [prev_id])
                     wh.execute(f"delete from {self.log_table} where load_id = {p}", [prev_id])
-                inserted = wh.insert_frame(self.schema, self.created_spec, frame)
+                inserted = wh.insert_frame(self.schema, self.insert_spec, frame)
                 if inserted != rows:
                     raise WarehouseError(f"appending to {self.schema}.{self.table}: {rows} rows sent, "
                                          f"{inserted} inserted; nothing loaded")
@@ -380,13 +449,30 @@ def _money_as_text(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """Money columns (exact Decimals from the reader) as decimal text such as
     "123456789012345.6789": both engines cast text to decimal(20,4) exactly (DuckDB in the
     insert, MySQL/MariaDB in the TSV that DuckDB writes for LOAD DATA), where a float would
-    round and a column of Decimal objects would be typed by DuckDB's guess."""
+    round and a column of Decimal objects would be typed by DuckDB's guess. A decimal column
+    the table holds as whole numbers (``spec`` types it bigint; its values are whole, see
+    :meth:`Loader.check_whole_number_columns`) goes as Int64."""
     for column in spec.columns:
-        if column.type is ColumnType.money and column.name in frame.columns:
-            frame[column.name] = pd.Series(
-                [format(v, "f") if isinstance(v, Decimal) else None for v in frame[column.name].tolist()],
-                index=frame.index, dtype=object)
+        if column.name not in frame.columns:
+            continue
+        values = frame[column.name].tolist()
+        if column.type is ColumnType.money:
+            frame[column.name] = pd.Series([format(v, "f") if isinstance(v, Decimal) else None for v in values],
+                                           index=frame.index, dtype=object)
+        elif column.type is ColumnType.bigint and any(isinstance(v, Decimal) for v in values):
+            frame[column.name] = pd.Series(pd.array([int(v) if isinstance(v, Decimal) else None for v in values],
+                                                    dtype="Int64"), index=frame.index)
     return frame
+
+
+def _first_fraction(frame: pd.DataFrame | None, column: str) -> tuple[int, Decimal] | None:
+    """The first line (and its value) whose ``column`` is not a whole number."""
+    if frame is None or column not in frame.columns:
+        return None
+    for line, value in frame[column].items():
+        if isinstance(value, Decimal) and value != value.to_integral_value():
+            return int(line), value
+    return None
 
 
 @dataclass

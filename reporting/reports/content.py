@@ -241,7 +241,7 @@ def activity(data: ReportData) -> list[Item]:
         Item("Campaign-days", o.get("campaign_days"), "count"),
         Item("Impressions", o.get("impressions"), "count"),
         Item("Clicks", o.get("clicks"), "count"),
-        Item("Conversions", o.get("conversions"), "count"),
+        Item("Conversions", o.get("conversions"), "quantity"),
         Item("CTR", o.get("ctr"), "pct", "clicks / impressions"),
         Item("Conversion rate", o.get("conversion_rate"), "pct", "conversions / clicks"),
         Item("CPC", o.get("cpc"), "money", "cost / clicks"),

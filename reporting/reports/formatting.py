@@ -68,6 +68,16 @@ def fmt_count(value: Any) -> str:
     return NA if number is None else f"{round(number):,}"
 
 
+def fmt_quantity(value: Any) -> str:
+    """A count that may hold fractions (conversions under data-driven attribution): ``12,345``
+    when whole, else with its decimals, at most four: ``12,345.25``."""
+    number = _number(value)
+    if number is None:
+        return NA
+    text = f"{number:,.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def fmt_number(value: Any, decimals: int = 2) -> str:
     number = _number(value)
     return NA if number is None else f"{number:,.{decimals}f}"
@@ -109,6 +119,7 @@ FORMATTERS = {
     "share": fmt_share,
     "ratio": fmt_ratio,
     "count": fmt_count,
+    "quantity": fmt_quantity,
     "number": fmt_number,
     "date": fmt_date,
     "text": fmt_text,
@@ -117,7 +128,8 @@ FORMATTERS = {
 
 
 def fmt_value(value: Any, kind: str, currency: str) -> str:
-    """Format ``value`` by its kind: money, pct, share, ratio, count, number, date, text, bool."""
+    """Format ``value`` by its kind: money, pct, share, ratio, count, quantity, number, date, text,
+    bool."""
     if kind == "money":
         return fmt_money(value, currency)
     if kind == "bool":

@@ -279,6 +279,12 @@ class Warehouse(abc.ABC):
     def add_column(self, schema: str, table: str, column: Column) -> None:
         self.execute(f"alter table {self.relation(schema, table)} add column {self.column_ddl(column)}")
 
+    def change_type_sql(self, schema: str, table: str, column: Column) -> str:
+        """The statement that gives an existing column ``column``'s type, converting its values
+        (for a message that tells a user what to run, and for mca to run on its own tables)."""
+        return (f"alter table {self.relation(schema, table)} alter column {self.quote(column.name)} "
+                f"type {self.sql_type(column)}")
+
     def drop_table(self, schema: str, table: str) -> None:
         self.execute(f"drop table if exists {self.relation(schema, table)}")
 

@@ -213,6 +213,9 @@ class MySQLWarehouse(Warehouse):
             return f"varchar({column.length})" if column.length else "longtext"
         return _TYPES[column.type]
 
+    def change_type_sql(self, schema: str, table: str, column: Column) -> str:
+        return f"alter table {self.relation(schema, table)} modify column {self.column_ddl(column)}"
+
     def create_table(self, schema: str, spec: TableSpec, *, comment: str) -> None:
         def cols(names: Sequence[str]) -> str:
             return ", ".join(self.quote(c) for c in names)

@@ -28,7 +28,7 @@ renamed as (
         cast(source.revenue as {{ mca_type_money() }}) as revenue,
         cast(source.impressions as {{ mca_type_int() }}) as impressions,
         cast(source.clicks as {{ mca_type_int() }}) as clicks,
-        cast(source.conversions as {{ mca_type_int() }}) as conversions
+        cast(source.conversions as {{ mca_type_money() }}) as conversions
 
     from source
 

@@ -31,7 +31,7 @@ daily as (
         sum(fact_days.revenue) as revenue,
         cast(sum(fact_days.impressions) as {{ mca_type_int() }}) as impressions,
         cast(sum(fact_days.clicks) as {{ mca_type_int() }}) as clicks,
-        cast(sum(fact_days.conversions) as {{ mca_type_int() }}) as conversions
+        cast(sum(fact_days.conversions) as {{ mca_type_money() }}) as conversions
     from fact_days
     group by fact_days.date_day
 
