@@ -80,19 +80,28 @@ class RawTable(TableSpec):
 
     ``assigned``: a column mca fills itself (campaign ids continue from the table's largest id, in
     file order, so ``id`` keeps giving load order). ``required``: columns a row cannot be stored
-    without. ``optional``: the models build without the table.
+    without. ``optional``: the models build without the table. ``optional_columns``: columns the
+    models use when the table has them and do without otherwise (``currency``): the build's
+    contract check asks only for ``columns``; mca creates them, and a mapping may leave them out.
     """
 
     assigned: str | None = None
     required: tuple[str, ...] = ()
     optional: bool = False
+    optional_columns: tuple[Column, ...] = field(default=())
     bookkeeping: tuple[Column, ...] = field(default=())
 
+    @property
+    def loaded_columns(self) -> tuple[Column, ...]:
+        """The columns ingest and sample-data write: the contract's and the optional ones."""
+        return self.columns + self.optional_columns
+
     def as_created(self) -> TableSpec:
-        """The table as mca creates it: the contract's columns and mca's bookkeeping column."""
+        """The table as mca creates it: the contract's columns, the optional ones and mca's
+        bookkeeping column."""
         return TableSpec(
             name=self.name,
-            columns=self.columns + self.bookkeeping,
+            columns=self.loaded_columns + self.bookkeeping,
             primary_key=self.primary_key,
             unique=self.unique,
             indexes=self.indexes + tuple((c.name,) for c in self.bookkeeping),
@@ -104,6 +113,12 @@ class RawTable(TableSpec):
 #: (see the load log); NULL for sample rows.
 LOAD_ID_COLUMN = "_mca_load_id"
 _LOAD_ID = (Column(LOAD_ID_COLUMN, ColumnType.bigint),)
+
+#: Optional column of every raw table: the currency of the row's money, an ISO 4217 code (three
+#: letters, upper case as ingest writes it); NULL means the base currency. Exports carry it
+#: (Google Ads' "Currency code", Meta's "Currency"); sample-data leaves it NULL.
+CURRENCY_COLUMN = "currency"
+_CURRENCY = (Column(CURRENCY_COLUMN, ColumnType.text, 3),)
 
 T = ColumnType
 
@@ -125,6 +140,7 @@ CAMPAIGNS = RawTable(
     primary_key=("id",),
     indexes=(("date",),),
     description="one row per campaign per day",
+    optional_columns=_CURRENCY,
     assigned="id",
     bookkeeping=_LOAD_ID,
 )
@@ -144,6 +160,7 @@ CUSTOMERS = RawTable(
     ),
     indexes=(("customer_id",),),
     description="one row per customer with behavioural features",
+    optional_columns=_CURRENCY,
     required=("customer_id",),
     bookkeeping=_LOAD_ID,
 )
@@ -158,6 +175,7 @@ ORDERS = RawTable(
     ),
     indexes=(("customer_id",),),
     description="one row per purchase line",
+    optional_columns=_CURRENCY,
     required=("customer_id", "order_date", "amount"),
     optional=True,
     bookkeeping=_LOAD_ID,

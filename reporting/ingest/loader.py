@@ -163,6 +163,9 @@ class Loader:
         #: the table as it is, for the insert: the created spec, with a decimal column the table
         #: holds as whole numbers typed so (see :meth:`check_whole_number_columns`)
         self.insert_spec: TableSpec = self.created_spec
+        #: the table's columns (lower case) once ensure_table has run: an optional column the
+        #: table lacks is not written
+        self.present: list[str] = [c.lower() for c in self.created_spec.column_names]
         self.assigned = self.spec.assigned
         self.ph = wh.placeholder
 
@@ -206,17 +209,20 @@ class Loader:
         except Exception:  # the original error matters
             log.warning("could not remove what a failed load created in %s", self.schema, exc_info=True)
 
-    def ensure_table(self, frame: pd.DataFrame | None = None, file_name: str = "the file") -> tuple[bool, bool]:
+    def ensure_table(self, frame: pd.DataFrame | None = None, file_name: str = "the file",
+                     mapping: Mapping | None = None) -> tuple[bool, bool]:
         """Create the raw table when it does not exist. Returns (created, has load id column).
 
         An existing table must have the contract's columns (it may have more). A table mca
-        created without the load id column gets it added; a table someone else created is never
-        altered, so rows appended to it cannot be replaced later. ``frame`` (the rows about to
-        be loaded) is checked against decimal columns the table holds as whole numbers
-        (:meth:`check_whole_number_columns`).
+        created without the load id column, or without an optional column (``currency``), gets
+        it added; a table someone else created is never altered, so rows appended to it cannot
+        be replaced later, and a ``mapping`` that fills an optional column it lacks is refused.
+        ``frame`` (the rows about to be loaded) is checked against decimal columns the table
+        holds as whole numbers (:meth:`check_whole_number_columns`).
         """
         wh = self.wh
         self.insert_spec = self.created_spec
+        self.present = [c.lower() for c in self.created_spec.column_names]
         comment = wh.table_comment(self.schema, self.table)
         if comment is None:
             wh.create_table(self.schema, self.created_spec, comment=INGEST_COMMENT)
@@ -228,6 +234,21 @@ class Loader:
             raise WarehouseError(f"raw table {self.schema}.{self.table} lacks column(s) "
                                  f"{', '.join(missing)}; cannot append to it")
         self.check_whole_number_columns(comment, frame, file_name)
+        for column in self.spec.optional_columns:
+            if column.name.lower() in present:
+                continue
+            if comment.startswith(MCA_TABLE_MARKER):
+                wh.add_column(self.schema, self.table, column)
+                present.append(column.name.lower())
+                log.info("added the column %s to %s.%s", column.name, self.schema, self.table)
+            elif mapping is not None and mapping.columns[column.name].kind != "null":
+                add = f"alter table {self.raw} add column {wh.column_ddl(column)}"
+                raise RefusedError(
+                    f"mapping {mapping.name} fills {column.name}, but {self.schema}.{self.table} has no "
+                    f"{column.name} column and mca did not create the table, so nothing was loaded; add "
+                    f"the column first ({add}) or map {column.name} to null"
+                )
+        self.present = present
         if LOAD_ID_COLUMN in present:
             return False, True
         if comment.startswith(MCA_TABLE_MARKER):
@@ -361,7 +382,7 @@ class Loader:
         made = _Created()
         try:
             made = self.ensure_log()
-            made.table, has_load_ids = self.ensure_table(result.frame, path.name)
+            made.table, has_load_ids = self.ensure_table(result.frame, path.name, mapping)
             load_id, first_id, last_id = self._append(
                 result, to_replace, has_load_ids=has_load_ids,
                 log_row={"table_name": self.table, "file_name": path.name[:255], "file_path": file_path,
@@ -393,7 +414,7 @@ class Loader:
         """One transaction: the next load id, the clash check, the replaced loads' rows out,
         the new rows in (ids continued from the table's largest), the load log row."""
         wh, p = self.wh, self.ph
-        columns = [c for c in self.spec.column_names if c != self.assigned]
+        columns = [c.name for c in self.spec.loaded_columns if c.name != self.assigned and c.name.lower() in self.present]
         frame = _money_as_text(result.frame.reset_index(drop=True)[columns].copy(), self.insert_spec)
         rows = len(frame)
         wh.require_transactional(self.schema, self.table)

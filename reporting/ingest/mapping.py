@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from reporting.errors import ConfigError
-from reporting.contract import MONEY_PRECISION, MONEY_SCALE, RAW_TABLES, ColumnType
+from reporting.contract import CURRENCY_COLUMN, MONEY_PRECISION, MONEY_SCALE, RAW_TABLES, ColumnType
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +135,22 @@ class ColumnSpec:
 
 
 def column_specs(table: str) -> dict[str, ColumnSpec]:
-    """The columns a mapping fills (the one mca assigns left out), with their parsing rules."""
+    """The columns a mapping fills (the one mca assigns left out; the optional ones included),
+    with their parsing rules."""
     spec = RAW_TABLES[table]
     return {c.name: ColumnSpec(c.name, _KINDS[c.type], c.type, max_length=c.length)
-            for c in spec.columns if c.name != spec.assigned}
+            for c in spec.loaded_columns if c.name != spec.assigned}
+
+
+#: An ISO 4217 currency code, as ingest stores it: three ASCII letters, upper case.
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+def normalise_currency(value: str) -> str | None:
+    """A currency as written in an export (`` eur``) as ingest stores it (``EUR``), or None when
+    it is not three ASCII letters (``EURO``, ``€``)."""
+    code = value.strip().upper()
+    return code if code.isascii() and CURRENCY_CODE.fullmatch(code) else None
 
 
 def yaml_number(value: Any) -> Decimal | None:
@@ -159,7 +171,7 @@ def yaml_number(value: Any) -> Decimal | None:
 
 WHITESPACE = "whitespace"
 EXPRESSION_KEYS = ("column", "const", "concat", "sum", "difference", "product", "date_parts")
-OPTION_KEYS = ("separator", "format", "required")
+OPTION_KEYS = ("separator", "format", "required", "if_empty")
 FORMAT_KEYS = ("delimiter", "quotechar", "encoding", "header", "names", "skip_lines", "skip_footer", "decimal",
                "thousands", "date_format", "null_values", "strip")
 TOP_KEYS = ("table", "description", "format", "skip_if_empty", "columns")
@@ -209,6 +221,7 @@ class ColumnMapping:
     date_format: str | None = None
     date_parts: tuple[tuple[str, str | int], ...] = ()  # (("year", ...), ("month", ...), ("day", ...))
     required: bool = False
+    if_empty: Any = None  # the value of a row whose result is empty (Meta's empty cell for 0)
 
     def source_columns(self) -> list[str]:
         ops = list(self.operands) + [v for _, v in self.date_parts]
@@ -345,13 +358,14 @@ def parse_mapping(doc: Any, *, name: str, sha256: str = "", path: Path | None = 
             key = str(target) if len(str(target)) <= QUOTE_LIMIT else f"{str(target)[:QUOTE_LIMIT]}…"
             raise ConfigError(f"{where}: columns.{key}: not a column the {table} table takes{why}; "
                               f"its columns are: {', '.join(specs)}")
-    missing = [c for c in specs if c not in columns_doc]
+    optional = {c.name for c in RAW_TABLES[table].optional_columns}
+    missing = [c for c in specs if c not in columns_doc and c not in optional]
     if missing:
         raise ConfigError(f"{where}: no entry for raw column(s) {', '.join(missing)} of {table} "
                           "(map each one, or set it to null)")
     required = set(RAW_TABLES[table].required)
-    columns = {
-        target: _parse_column(target, specs[target], columns_doc[target], fmt, where, target in required)
+    columns = {  # an optional column left out is null
+        target: _parse_column(target, specs[target], columns_doc.get(target), fmt, where, target in required)
         for target in specs
     }
     skip_if_empty = doc.get("skip_if_empty") or []
@@ -513,7 +527,14 @@ def _parse_column(target: str, spec: ColumnSpec, entry: Any, fmt: FileFormat, wh
             raise ConfigError(f"{where}.format must be text, got {shown(date_format)}")
         _check_date_format(date_format, f"{where}.format")
     value = entry[kind]
-    common = dict(target=target, spec=spec, required=required)
+    if_empty = None
+    if "if_empty" in entry:
+        if kind == "const":
+            raise ConfigError(f"{where}.if_empty does not apply to a constant")
+        if_empty = _convert_const(entry["if_empty"], spec, f"{where}.if_empty")
+        if if_empty is None:
+            raise ConfigError(f"{where}.if_empty must be a value (leave it out for null)")
+    common = dict(target=target, spec=spec, required=required, if_empty=if_empty)
 
     if kind == "column":
         if not isinstance(value, str) or value == "":
@@ -564,13 +585,20 @@ def _is_operand(v: Any) -> bool:
 def _convert_const(value: Any, spec: ColumnSpec, where: str) -> Any:
     if value is None:
         return None
-    bad = ConfigError(f"{where}.const: {shown(value)} is not a valid {spec.kind.value}")
+    key = "" if where.endswith(".if_empty") else ".const"
+    bad = ConfigError(f"{where}{key}: {shown(value)} is not a valid {spec.kind.value}")
     if spec.kind is Kind.text:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise bad
         text = str(value)
+        if spec.name == CURRENCY_COLUMN:
+            code = normalise_currency(text)
+            if code is None:
+                raise ConfigError(f"{where}{key}: {shown(value)} is not an ISO 4217 currency code "
+                                  "(three letters, such as EUR)")
+            return code
         if spec.max_length is not None and len(text) > spec.max_length:
-            raise ConfigError(f"{where}.const is longer than {spec.max_length} characters")
+            raise ConfigError(f"{where}{key} is longer than {spec.max_length} characters")
         return text
     if spec.kind is Kind.date:
         if isinstance(value, dt.datetime):
@@ -588,5 +616,5 @@ def _convert_const(value: Any, spec: ColumnSpec, where: str) -> Any:
     if problem == "not a whole number":
         raise bad
     if problem is not None:
-        raise ConfigError(f"{where}.const {shown(value)} is {problem}")
+        raise ConfigError(f"{where}{key} {shown(value)} is {problem}")
     return fitted

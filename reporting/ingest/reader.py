@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from reporting.errors import ConfigError, DataError
+from reporting.contract import CURRENCY_COLUMN
 from reporting.ingest.mapping import (BOUNDS, EXACT, HEADER_SEARCH_LINES, NUMBER, ColumnMapping, FileFormat, Kind,
-                                      Mapping, shown)
+                                      Mapping, normalise_currency, shown)
 
 log = logging.getLogger(__name__)
 
@@ -603,6 +604,8 @@ def _evaluate(fields: pd.DataFrame, header: list[str], mapping: Mapping) -> tupl
     for target, col in mapping.columns.items():
         before = len(ev.errors)
         values = _column(ev, col)
+        if col.if_empty is not None:
+            values = _fill_empty(values, col)
         if col.required:
             # a value that failed to parse is already reported (here, or for another column
             # that reads the same source); "empty" is for empty sources
@@ -631,6 +634,8 @@ def _column(ev: _Evaluator, col: ColumnMapping) -> pd.Series:
             parts = [ev.text(str(c)).tolist() for c in col.operands]
             sep = col.separator
             values = ev.series([None if None in t else sep.join(t) for t in zip(*parts)])
+        if col.target == CURRENCY_COLUMN:
+            return _currency(ev, col, values)
         if spec.max_length is not None:
             limit = spec.max_length
             too_long = np.fromiter((x is not None and len(x) > limit for x in values.tolist()),
@@ -660,6 +665,27 @@ def _column(ev: _Evaluator, col: ColumnMapping) -> pd.Series:
         return _fit_numbers(ev, numbers.values, col, ev.text(source).tolist())
     values = _combine(ev, col)
     return _fit_numbers(ev, values, col, values)
+
+
+def _fill_empty(values: pd.Series, col: ColumnMapping) -> pd.Series:
+    """``if_empty``: the rows whose value came out empty get the mapping's value (a value that
+    did not parse is rejected all the same)."""
+    fill = col.if_empty
+    if col.spec.kind in (Kind.text, Kind.decimal):
+        return pd.Series([fill if v is None else v for v in values.tolist()], index=values.index, dtype=object)
+    if col.spec.kind is Kind.date:
+        return values.fillna(pd.Timestamp(fill))
+    return values.fillna(fill)
+
+
+def _currency(ev: _Evaluator, col: ColumnMapping, values: pd.Series) -> pd.Series:
+    """Currency codes trimmed and upper-cased (`` eur`` is EUR); a value that is not three ASCII
+    letters is rejected. Empty stays empty: the base currency."""
+    raw = values.tolist()
+    codes = [normalise_currency(x) if x is not None else None for x in raw]
+    bad = [x is not None and c is None for x, c in zip(raw, codes)]
+    ev.fail(bad, f"{col.target}: not an ISO 4217 code (three letters, such as EUR)", raw)
+    return ev.series(codes)
 
 
 def _combine(ev: _Evaluator, col: ColumnMapping) -> list[Decimal | None]:
