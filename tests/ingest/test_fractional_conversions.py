@@ -141,3 +141,10 @@ def test_conversions_round_half_to_even_like_money(make_settings, tmp_path):
     lines = ["A,2024-05-01,1,1,1,0.33335,1", "B,2024-05-01,1,1,1,0.33325,1", "C,2024-05-01,1,1,1,1.5e-1,1"]
     ingest_files(s, "campaigns", [write(tmp_path, lines)], GOOGLE_LIKE)
     assert raw_conversions(s) == [Decimal("0.3334"), Decimal("0.3332"), Decimal("0.15")]
+
+
+def test_reports_print_conversions_whole_or_with_their_decimals():
+    from reporting.reports.formatting import fmt_value
+
+    assert [fmt_value(v, "quantity", "EUR") for v in (Decimal("89.0000"), 7.75, Decimal("12345.2500"), 0, None)] == [
+        "89", "7.75", "12,345.25", "0", "n/a"]
