@@ -44,6 +44,14 @@ ROWS: list[tuple] = [
     (25, "Iota", "Email", 5.0, 10, 1, 0, 1.0, WINDOW_START, "kept", None),  # first day of the window
     (26, "Alpha", "Email", 3.0, 30, 3, 1, 6.0, D1, "duplicate", None),
     (27, "Nu", "Mobile Push", 1e12, 1000, 10, 1, 2e12, D1, "kept", None),  # very large money
+    # the same campaign and day on two platforms: two campaigns, even of one canonical channel
+    (28, "Xi", "Google Ads", 11.0, 110, 11, 1, 22.0, D1, "kept", None),
+    (29, "Xi", "Facebook", 13.0, 130, 13, 2, 26.0, D1, "kept", None),
+    (30, "Xi", "bing ads", 17.0, 170, 17, 3, 34.0, D1, "kept", None),
+    (31, "xi ", " google ads", 19.0, 190, 19, 4, 38.0, D1, "duplicate", None),  # Google Ads again
+    # a day without a channel takes its campaign's most frequent channel (Xi: Paid Search, 2 of 3)
+    (32, "Xi", None, 5.0, 50, 5, 0, 10.0, D2, "kept", None),
+    (33, "Xi", "", 6.0, 60, 6, 0, 12.0, D2, "duplicate", None),  # no channel again: its duplicate
 ]
 
 COLUMNS = ["id", "campaign_name", "channel", "cost", "impressions", "clicks", "conversions",

@@ -53,10 +53,19 @@ def classify(raw: pd.DataFrame, as_of: dt.date, lookback_days: int = 365) -> pd.
     valid = ~decided
     counts = f.loc[valid & f["channel_mapped"].notna(), "channel_mapped"].value_counts()
     mode = sorted(counts[counts == counts.max()].index)[0] if len(counts) else "Other"
-    f["channel_final"] = f["channel_mapped"].where(f["channel_mapped"].notna(),
-                                                   alias.where(alias.isna(), "Other").fillna(mode))
+    # a missing channel: the campaign's own most frequent channel (ties alphabetical), else the mode
+    own = (f.loc[valid & f["channel_mapped"].notna()].groupby(["campaign_key", "channel_mapped"]).size()
+           .reset_index(name="n").sort_values(["campaign_key", "n", "channel_mapped"], ascending=[True, False, True])
+           .drop_duplicates("campaign_key").set_index("campaign_key")["channel_mapped"])
+    campaign_channel = f["campaign_key"].map(own)
+    f["channel_imputed_from"] = pd.Series(pd.NA, index=f.index, dtype="object").mask(
+        alias.isna(), campaign_channel.notna().map({True: "campaign", False: "overall"}))
+    f["channel_final"] = f["channel_mapped"].where(
+        f["channel_mapped"].notna(), alias.where(alias.isna(), "Other").fillna(campaign_channel).fillna(mode))
+    # a campaign's identity includes the channel as exported (normalised), '' when missing
+    f["channel_key"] = alias.fillna("")
     order = f.sort_values("id")
-    dup = order[valid.loc[order.index]].duplicated(["campaign_key", "date"], keep="first")
+    dup = order[valid.loc[order.index]].duplicated(["campaign_key", "channel_key", "date"], keep="first")
     f["row_outcome"] = "kept"
     f.loc[out_of_window, "row_outcome"] = "out_of_window"
     f.loc[reason.notna(), "row_outcome"] = "quarantined"

@@ -7,6 +7,7 @@ assertions run on both targets, and test_parity compares the two warehouses mart
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -69,11 +70,23 @@ def test_quarantine_lists_each_reason_with_values(built, target):
 def test_deduplication_keeps_lowest_id(built, target):
     s = built(target)
     d = read_all(s, "dq_duplicate_campaigns", "campaign_row_id")
-    assert d.campaign_row_id.astype(int).tolist() == [2, 26]
-    assert d.duplicate_of_row_id.astype(int).tolist() == [1, 1]
+    assert d.campaign_row_id.astype(int).tolist() == [2, 26, 31, 33]
+    assert d.duplicate_of_row_id.astype(int).tolist() == [1, 1, 28, 32]
+    assert d.channel.tolist() == ["Email", "Email", "Paid Search", "Paid Search"]
     fact = read(s, "select campaign_day_id, cost from {t} where campaign_key = 'alpha' order by date_day", "fct_campaign_daily")
     assert fact.campaign_day_id.astype(int).tolist() == [1, 3]
     assert fact.cost.astype(float).tolist() == [100.0, 10.0]
+    # one campaign name on Google Ads, Facebook and Microsoft Ads the same day: three rows kept,
+    # Google Ads and Microsoft Ads apart although both are Paid Search
+    xi = read(s, "select campaign_day_id, channel_key, channel, cost from {t} where campaign_key = 'xi' "
+                 "order by campaign_day_id", "fct_campaign_daily")
+    assert xi.campaign_day_id.astype(int).tolist() == [28, 29, 30, 32]
+    assert xi.channel_key.tolist() == ["google ads", "facebook", "bing ads", ""]
+    assert xi.channel.tolist() == ["Paid Search", "Social Media", "Paid Search", "Paid Search"]
+    assert xi.cost.astype(float).tolist() == [11.0, 13.0, 17.0, 5.0]
+    totals = read(s, "select channel, cost, campaign_days from {t} where campaign_key = 'xi' order by channel",
+                  "rpt_campaign_performance")
+    assert totals.values.tolist() == [["Paid Search", 33.0, 3], ["Social Media", 13.0, 1]]
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -83,9 +96,15 @@ def test_channel_aliases_unknown_and_imputed(built, target):
     f = f.set_index(f.campaign_day_id.astype(int))
     expected = {1: "Email", 3: "Social Media", 4: "Paid Search", 5: "Email", 6: "Other", 14: "Email",
                 18: "Email", 21: "Social Media", 22: "Paid Search", 23: "Display", 24: "Display",
-                25: "Email", 20: "Email", 27: "Mobile Push"}
+                25: "Email", 20: "Email", 27: "Mobile Push", 28: "Paid Search", 29: "Social Media",
+                30: "Paid Search", 32: "Paid Search"}
     assert f.channel.to_dict() == expected
-    assert [i for i in f.index if _bool(f.loc[i, "is_channel_imputed"])] == [5]
+    assert sorted(i for i in f.index if _bool(f.loc[i, "is_channel_imputed"])) == [5, 32]
+    # Gamma names no channel anywhere: the overall mode (Email: 7 valid rows); Xi's blank day
+    # takes Xi's own channel (Paid Search, 3 of its 4 named rows), not the overall Email
+    rules = read(s, "select campaign_day_id, channel_imputed_from from {t} where is_channel_imputed",
+                 "fct_campaign_daily")
+    assert dict(zip(rules.campaign_day_id.astype(int), rules.channel_imputed_from)) == {5: "overall", 32: "campaign"}
     assert [i for i in f.index if _bool(f.loc[i, "is_channel_unknown"])] == [6]
     assert int(f.loc[6, "channel_id"]) == 99
 
@@ -163,7 +182,7 @@ def test_data_quality_mart_and_conservation(built, target):
     outcomes = list(crafted.expected_outcomes().values())
     assert int(dq.rows_read) == len(crafted.ROWS)
     assert int(dq.rows_kept) == sum(o == "kept" for o, _ in outcomes)
-    assert int(dq.rows_duplicate) == 2
+    assert int(dq.rows_duplicate) == 4
     assert int(dq.rows_quarantined) == sum(o == "quarantined" for o, _ in outcomes)
     assert int(dq.rows_out_of_window) == 1
     assert int(dq.rows_read) == int(dq.rows_kept) + int(dq.rows_duplicate) + int(dq.rows_quarantined) + int(dq.rows_out_of_window)
@@ -179,11 +198,12 @@ def test_data_quality_mart_and_conservation(built, target):
                    "negative_revenue", "negative_count", "clicks_above_impressions"):
         assert by_reason[reason] == 1, reason
     assert sum(by_reason.values()) == int(dq.rows_quarantined)
-    assert int(dq.channel_imputed) == 1 and int(dq.channel_unknown) == 1
+    assert int(dq.channel_imputed) == 2 and int(dq.channel_unknown) == 1
     assert int(dq.impressions_imputed) == 1 and int(dq.conversions_above_clicks) == 1
-    # completeness over the 27 raw rows x 8 columns: nulls are the missing name (1; the blank
-    # name counts as missing too), channel (1), cost (1), revenue (1), date (1), 3 counts of row 18
-    assert float(dq.completeness_pct) == pytest.approx(100 * (1 - 9 / (27 * 8)))
+    # completeness over the 33 raw rows x 8 columns: nulls are the missing name (1; the blank
+    # name counts as missing too), channel (3; the blank one too), cost (1), revenue (1), date (1),
+    # 3 counts of row 18
+    assert float(dq.completeness_pct) == pytest.approx(100 * (1 - 11 / (33 * 8)))
     assert str(dq.as_of_date)[:10] == crafted.AS_OF.isoformat()
     assert str(dq.window_start_date)[:10] == crafted.WINDOW_START.isoformat()
     fact_rows = int(read(s, "select count(*) as n from {t}", "fct_campaign_daily").n[0])
@@ -306,8 +326,8 @@ def test_mysql_adapter_type_builds_the_same_models(server_settings_factory):
     assert run_dbt(s, "docs generate", vars={"as_of": crafted.AS_OF.isoformat()}, quiet=True).success
     dq = read(s, "select rows_read, rows_kept from {t}", "dq_data_quality").iloc[0]
     kept = sum(outcome == "kept" for outcome, _ in crafted.expected_outcomes().values())
-    assert kept == 14
-    assert (int(dq.rows_read), int(dq.rows_kept)) == (27, kept)
+    assert kept == 18
+    assert (int(dq.rows_read), int(dq.rows_kept)) == (33, kept)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -319,7 +339,7 @@ def test_docs_generate_documents_every_model_and_the_report_lineage(built, targe
     s = built(target)
     summary = run_dbt(s, "docs generate", vars={"as_of": crafted.AS_OF.isoformat()})
     assert summary.success
-    target_dir = s.dbt_project_dir / "target"
+    target_dir = Path(os.environ.get("DBT_TARGET_PATH") or s.dbt_project_dir / "target")  # dbt honours it too
     manifest = json.loads((target_dir / "manifest.json").read_text())
     catalog = json.loads((target_dir / "catalog.json").read_text())
     models = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}

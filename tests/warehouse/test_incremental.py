@@ -44,10 +44,11 @@ MARTS = {
     "int_campaigns__channel_totals": "campaign_key, channel_id",
     "int_campaigns__fact_daily": "date_day, channel_id",
     "int_campaigns__classified_daily": "day_key, row_outcome, quarantine_reason, channel_mapped",
+    "int_campaigns__campaign_channels": "campaign_key",
 }
 BOOKKEEPING = {"mca_build_seq"}
 INCREMENTAL = ("int_campaigns__classified", "fct_campaign_daily", "int_campaigns__channel_totals",
-               "int_campaigns__fact_daily", "int_campaigns__classified_daily")
+               "int_campaigns__fact_daily", "int_campaigns__classified_daily", "int_campaigns__campaign_channels")
 
 
 def _last_plans(settings) -> dict[str, str]:
@@ -110,14 +111,23 @@ def test_appending_a_day_matches_a_full_refresh(settings):
         _raw_insert(wh, settings, [{"id": max_id + 1, "campaign_name": "Early Bird", "channel": "Email",
                                      "cost": 10, "impressions": 100, "clicks": 5, "conversions": 1,
                                      "revenue": 30, "date": NEXT}])
+        # "Mode Shift" runs on Search, and its day without a channel takes Search from it ...
+        shift = [{"id": max_id + 2 + i, "campaign_name": "Mode Shift", "channel": channel, "cost": 1,
+                  "impressions": 10, "clicks": 1, "conversions": 0, "revenue": 2, "date": D - dt.timedelta(days=days)}
+                 for i, (channel, days) in enumerate([("Search", 3), (None, 2)])]
+        _raw_insert(wh, settings, shift)
     build_warehouse(settings, as_of=D, quiet=True)
     first = _seq_counts(settings)
-    assert list(first) == [1] and first[1] == ROWS + 1
+    assert list(first) == [1] and first[1] == ROWS + 3
+    with Warehouse(settings) as wh:
+        blank = wh.query(f"select channel, channel_imputed_from from {wh.mart('fct_campaign_daily')} "
+                         f"where campaign_day_id = {max_id + 3}")
+    assert blank.values.tolist() == [["Paid Search", "campaign"]]
 
     kept_before = pd.to_datetime(raw["date"]).dt.date
     with Warehouse(settings) as wh:
-        fact = wh.query(f"select campaign_day_id, campaign_key, campaign_name, date_day from "
-                        f"{wh.mart('fct_campaign_daily')} order by campaign_day_id")
+        fact = wh.query(f"select campaign_day_id, campaign_key, campaign_name, channel_raw, date_day from "
+                        f"{wh.mart('fct_campaign_daily')} where not is_channel_imputed order by campaign_day_id")
         quarantined = wh.query(f"select campaign_row_id, campaign_name, date_day from "
                                f"{wh.mart('dq_quarantined_campaigns')} where campaign_name is not null "
                                "order by campaign_row_id")
@@ -128,7 +138,7 @@ def test_appending_a_day_matches_a_full_refresh(settings):
         ]]
         # tomorrow's load: yesterday's rows again with new ids and tomorrow's date ...
         day_rows = raw[kept_before == D].copy()
-        new_id = max_id + 2
+        new_id = max_id + 4
         appended: list[dict] = []
         for r in day_rows.itertuples():
             appended.append({"id": new_id, "campaign_name": r.campaign_name, "channel": r.channel, "cost": r.cost,
@@ -139,8 +149,8 @@ def test_appending_a_day_matches_a_full_refresh(settings):
         old_quarantined = quarantined.iloc[0]
         appended += [
             # ... a late duplicate of an old kept campaign-day (its kept row keeps it) ...
-            {"id": new_id, "campaign_name": old_kept.campaign_name, "channel": "Email", "cost": 1, "impressions": 10,
-             "clicks": 1, "conversions": 0, "revenue": 2, "date": old_kept.date_day},
+            {"id": new_id, "campaign_name": old_kept.campaign_name, "channel": old_kept.channel_raw, "cost": 1,
+             "impressions": 10, "clicks": 1, "conversions": 0, "revenue": 2, "date": old_kept.date_day},
             # ... a late, valid row for a day whose only row so far was quarantined: it is kept ...
             {"id": new_id + 1, "campaign_name": old_quarantined.campaign_name, "channel": "Search",
              "cost": 3, "impressions": 30, "clicks": 3, "conversions": 1, "revenue": 9,
@@ -150,6 +160,15 @@ def test_appending_a_day_matches_a_full_refresh(settings):
              "clicks": 4, "conversions": 1, "revenue": 8, "date": NEXT},
             {"id": new_id + 3, "campaign_name": "Broken", "channel": "Email", "cost": -5, "impressions": 40,
              "clicks": 4, "conversions": 1, "revenue": 8, "date": NEXT},
+            # ... the same campaign-day as the late duplicate on another platform: its own row ...
+            {"id": new_id + 4, "campaign_name": old_kept.campaign_name,
+             "channel": "Google Ads" if str(old_kept.channel_raw).strip().lower() != "google ads" else "Bing Ads", "cost": 1, "impressions": 10,
+             "clicks": 1, "conversions": 0, "revenue": 2, "date": old_kept.date_day},
+            # ... and two Display days of "Mode Shift": Display is now its channel, so the day
+            # without a channel that the first build gave Search moves to Display
+            *[{"id": new_id + 5 + i, "campaign_name": "Mode Shift", "channel": "Display", "cost": 1,
+               "impressions": 10, "clicks": 1, "conversions": 0, "revenue": 2, "date": D - dt.timedelta(days=days)}
+              for i, days in enumerate([5, 4])],
         ]
         _raw_insert(wh, settings, appended)
         total = wh.scalar(f"select count(*) from {wh.raw('campaigns')}")
@@ -165,7 +184,7 @@ def test_appending_a_day_matches_a_full_refresh(settings):
     assert _last_plans(settings) == {name: "append" for name in INCREMENTAL}
     seqs = _seq_counts(settings)
     # only the appended rows and the two boundary days were classified again
-    assert seqs == {1: ROWS + 1 - int(on_boundary), 2: len(appended) + int(on_boundary)}
+    assert seqs == {1: ROWS + 3 - int(on_boundary), 2: len(appended) + int(on_boundary)}
     assert sum(seqs.values()) == total
 
     classified = incremental["int_campaigns__classified"].set_index("campaign_row_id")
@@ -174,8 +193,11 @@ def test_appending_a_day_matches_a_full_refresh(settings):
     assert classified.loc[new_id, "duplicate_of_row_id"] == old_kept.campaign_day_id
     assert classified.loc[new_id + 1, "row_outcome"] == "kept"
     assert classified.loc[new_id + 3, "quarantine_reason"] == "negative_cost"
+    assert classified.loc[new_id + 4, "row_outcome"] == "kept"
     fact_now = incremental["fct_campaign_daily"].set_index("campaign_day_id")
     assert fact_now.loc[new_id + 2, "channel"] == incremental["int_campaigns__imputed_channel"]["channel"].item()
+    assert fact_now.loc[new_id + 2, "channel_imputed_from"] == "overall"
+    assert fact_now.loc[max_id + 3, ["channel", "channel_imputed_from"]].tolist() == ["Display", "campaign"]
 
     summed = _state_checksums(settings)  # the append build added the new rows' part to the old sum
 
@@ -250,7 +272,7 @@ def test_row_tests_read_the_latest_build_and_still_fail_on_its_bad_rows(duckdb_s
     tested = run_dbt(settings, "test", vars=dbt_vars(D), args=["--select", "fct_campaign_daily"],
                      raise_on_failure=False, quiet=True)
     failed = {n.unique_id.split(".")[2] for n in tested.failures()}
-    # the copy breaks cost >= 0, (campaign, day) uniqueness and rows conservation, nothing else
+    # the copy breaks cost >= 0, (campaign, channel, day) uniqueness and rows conservation, nothing else
     assert failed == {"non_negative_fct_campaign_daily_cost",
-                      "unique_combination_of_columns_fct_campaign_daily_campaign_key__date_day",
+                      "unique_combination_of_columns_fct_campaign_daily_campaign_key__channel_key__date_day",
                       "assert_campaign_rows_conserved"}, failed

@@ -76,7 +76,9 @@
 {%- endmacro %}
 
 {#- post-hooks of fct_campaign_daily: the outlier fences and the imputed channel are facts about
-    all rows, so rows kept by earlier builds get this build's values (set aside first). -#}
+    other rows, so rows kept by earlier builds get this build's values (set aside first). A row
+    with a missing channel takes its campaign's channel (cc, int_campaigns__campaign_channels),
+    else the overall one (i). -#}
 {% macro mca_fact_outlier_exprs(f, b) -%}
     {%- set exprs = {
         'cost': 'coalesce(' ~ f ~ '.cost < ' ~ b ~ '.cost_lower_fence or ' ~ f ~ '.cost > ' ~ b ~ '.cost_upper_fence, false)',
@@ -85,12 +87,29 @@
     {{ return(exprs) }}
 {%- endmacro %}
 
-{#- The condition under which a fact row `f` gets new global values. -#}
+{#- The channel and the rule that fill a missing channel, given cc and i. -#}
+{% macro mca_fact_imputed_exprs() -%}
+    {{ return({
+        'channel': 'coalesce(cc.channel, i.channel)',
+        'rule': "case when cc.channel is null then 'overall' else 'campaign' end",
+    }) }}
+{%- endmacro %}
+
+{#- The condition under which a fact row `f` gets new values. -#}
 {% macro mca_fact_refresh_condition() -%}
     {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
+    {%- set m = mca_fact_imputed_exprs() -%}
     (f.is_cost_outlier <> {{ e.cost }}
         or f.is_revenue_outlier <> {{ e.revenue }}
-        or (f.is_channel_imputed and f.channel <> i.channel))
+        or (f.is_channel_imputed and (f.channel <> {{ m.channel }} or f.channel_imputed_from <> {{ m.rule }})))
+{%- endmacro %}
+
+{#- The tables the refresh joins to the fact `f`. -#}
+{% macro mca_fact_refresh_joins() -%}
+    cross join {{ ref('int_campaigns__outlier_bounds') }} as b
+    cross join {{ ref('int_campaigns__imputed_channel') }} as i
+    left join {{ ref('int_campaigns__campaign_channels') }} as cc
+        on f.is_channel_imputed and cc.campaign_key = f.campaign_key
 {%- endmacro %}
 
 {% macro mca_fact_set_aside_refreshed() -%}
@@ -100,8 +119,7 @@
     {#- rows this build inserted are new: undoing the build deletes them anyway -#}
     insert into {{ mca_sibling(this, '__mca_undo') }}
     select f.* from {{ this }} as f
-    cross join {{ ref('int_campaigns__outlier_bounds') }} as b
-    cross join {{ ref('int_campaigns__imputed_channel') }} as i
+    {{ mca_fact_refresh_joins() }}
     left join {{ mca_sibling(this, '__mca_undo_keys') }} as inserted
         on inserted.campaign_day_id = f.campaign_day_id
     where inserted.campaign_day_id is null
@@ -119,28 +137,46 @@
     {{ mca_no_portable_sql('mca_fact_refresh_global_columns', 'an UPDATE joined to other tables has no standard form') }}
 {%- endmacro %}
 
+{#- DuckDB's UPDATE .. FROM cannot refer to the updated table in its joins: the joins run over
+    a copy of the fact's keys (f) and the rows are matched on campaign_day_id. -#}
 {% macro duckdb__mca_fact_refresh_global_columns() -%}
     {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
-    update {{ this }} as f
-    set is_cost_outlier = {{ e.cost }},
-        is_revenue_outlier = {{ e.revenue }},
-        channel = case when f.is_channel_imputed then i.channel else f.channel end,
-        channel_id = case when f.is_channel_imputed then c.channel_id else f.channel_id end
-    from {{ ref('int_campaigns__outlier_bounds') }} as b
-    cross join {{ ref('int_campaigns__imputed_channel') }} as i
-    left join {{ ref('dim_channel') }} as c on c.channel = i.channel
-    where {{ mca_fact_refresh_condition() }}
+    {%- set m = mca_fact_imputed_exprs() -%}
+    update {{ this }} as target
+    set is_cost_outlier = refreshed.is_cost_outlier,
+        is_revenue_outlier = refreshed.is_revenue_outlier,
+        channel = refreshed.channel,
+        channel_id = refreshed.channel_id,
+        channel_imputed_from = refreshed.channel_imputed_from
+    from (
+        select
+            f.campaign_day_id,
+            {{ e.cost }} as is_cost_outlier,
+            {{ e.revenue }} as is_revenue_outlier,
+            case when f.is_channel_imputed then {{ m.channel }} else f.channel end as channel,
+            case when f.is_channel_imputed then c.channel_id else f.channel_id end as channel_id,
+            case when f.is_channel_imputed then {{ m.rule }} end as channel_imputed_from
+        from {{ this }} as f
+        {{ mca_fact_refresh_joins() }}
+        left join {{ ref('dim_channel') }} as c on c.channel = {{ m.channel }}
+        where {{ mca_fact_refresh_condition() }}
+    ) as refreshed
+    where target.campaign_day_id = refreshed.campaign_day_id
 {%- endmacro %}
 
+{#- A multi-table UPDATE does not promise the order of its assignments, so none of the values
+    below reads a column this statement sets (they read cost, revenue, is_channel_imputed, and
+    b, i, cc, c). -#}
 {% macro mysql__mca_fact_refresh_global_columns() -%}
     {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
+    {%- set m = mca_fact_imputed_exprs() -%}
     update {{ this }} as f
-    cross join {{ ref('int_campaigns__outlier_bounds') }} as b
-    cross join {{ ref('int_campaigns__imputed_channel') }} as i
-    left join {{ ref('dim_channel') }} as c on c.channel = i.channel
+    {{ mca_fact_refresh_joins() }}
+    left join {{ ref('dim_channel') }} as c on c.channel = {{ m.channel }}
     set f.is_cost_outlier = {{ e.cost }},
         f.is_revenue_outlier = {{ e.revenue }},
-        f.channel = case when f.is_channel_imputed then i.channel else f.channel end,
-        f.channel_id = case when f.is_channel_imputed then c.channel_id else f.channel_id end
+        f.channel = case when f.is_channel_imputed then {{ m.channel }} else f.channel end,
+        f.channel_id = case when f.is_channel_imputed then c.channel_id else f.channel_id end,
+        f.channel_imputed_from = case when f.is_channel_imputed then {{ m.rule }} end
     where {{ mca_fact_refresh_condition() }}
 {%- endmacro %}

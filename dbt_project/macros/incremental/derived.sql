@@ -114,6 +114,11 @@
     {{ return(mca_derived_touched_keys(ref('int_campaigns__classified'), mca_day_key('{rel}'), 'campaign_row_id')) }}
 {%- endmacro %}
 
+{#- The campaigns of the classified rows an append build touched. -#}
+{% macro mca_classified_touched_campaigns() -%}
+    {{ return(mca_derived_touched_keys(ref('int_campaigns__classified'), '{rel}.campaign_key', 'campaign_row_id')) }}
+{%- endmacro %}
+
 {#- The campaigns of the fact an append build touched. -#}
 {% macro mca_fact_touched_campaigns() -%}
     {{ return(mca_derived_touched_keys(ref('fct_campaign_daily'), '{rel}.campaign_key', 'campaign_day_id')) }}

@@ -1,7 +1,7 @@
 {#-
   Every raw campaign row, classified into exactly one outcome:
-    kept           valid, in the window, first of its (campaign, day): becomes a fact row
-    duplicate      valid and in the window, but a lower id already has this (campaign, day)
+    kept           valid, in the window, first of its (campaign, channel, day): becomes a fact row
+    duplicate      valid and in the window, but a lower id already has this (campaign, channel, day)
     quarantined    breaks a rule; `quarantine_reason` says which (first failing rule below)
     out_of_window  dated before the lookback window (not an error, just not analysed)
   Because each row gets one outcome, raw rows = kept + duplicate + quarantined + out_of_window
@@ -13,9 +13,17 @@
     clicks_above_impressions.
   Conversions above clicks are allowed (attribution windows do this) and only flagged in the fact.
   Channels are mapped through the channel_aliases seed; a name not in it becomes 'Other' and is
-  flagged. A missing channel stays NULL here and is flagged: the fact imputes it with the most
-  frequent channel (int_campaigns__imputed_channel), a fact about all rows that would otherwise
+  flagged. A missing channel stays NULL here and is flagged: the fact imputes it from the
+  campaign's own most frequent channel (int_campaigns__campaign_channels), else the most frequent
+  channel overall (int_campaigns__imputed_channel): facts about other rows that would otherwise
   force every build to reclassify every row.
+
+  A campaign's identity includes its channel (DECISIONLOG, "Campaign identity includes the
+  channel"): the same campaign name on Google Ads and on Meta on the same day is two campaigns,
+  not a duplicate. channel_key is that part of the identity: the channel as exported, trimmed and
+  lower-cased (channel_alias), not the canonical channel, because Google Ads and Microsoft Ads
+  are both Paid Search and often carry the same campaign names; '' for a missing channel (rows
+  without a channel are duplicates only of each other).
 
   Incremental: a build classifies only the rows whose outcome can have changed (new raw rows, and
   the days the moved as_of brings into or pushes out of the window), or everything when appending
@@ -63,6 +71,7 @@ validated as (
     select
         campaigns.*,
         channel_aliases.channel as channel_mapped,
+        coalesce(campaigns.channel_alias, '') as channel_key,
         case
             when campaigns.date_day is null then 'missing_date'
             when campaigns.date_day > {{ mca_as_of_date() }} then 'future_date'
@@ -88,20 +97,21 @@ validated as (
 
 ),
 
-{#- valid rows of one campaign and day, in load order (quarantined and out-of-window rows fall in
+{#- valid rows of one campaign, channel and day, in load order (quarantined and out-of-window rows fall in
     partitions of their own and are never ranked) -#}
 {%- set same_campaign_day -%}
     partition by
         validated.quarantine_reason,
         validated.is_out_of_window_int,
         validated.campaign_key,
+        validated.channel_key,
         validated.date_day
     order by validated.campaign_row_id
 {%- endset %}
 {%- if append %}
 touched_days as (
 
-    select distinct validated.campaign_key, validated.date_day
+    select distinct validated.campaign_key, validated.channel_key, validated.date_day
     from validated
     where validated.quarantine_reason is null
         and validated.is_out_of_window_int = 0
@@ -110,20 +120,22 @@ touched_days as (
 
 existing_kept as (
 
-    -- a kept row from an earlier build on the same campaign and day: it has a lower id than
-    -- every new row, so the new rows are its duplicates
+    -- a kept row from an earlier build on the same campaign, channel and day: it has a lower id
+    -- than every new row, so the new rows are its duplicates
     select
         previous.campaign_key,
+        previous.channel_key,
         previous.date_day,
         min(previous.campaign_row_id) as kept_row_id
     from {{ this }} as previous
     inner join touched_days
         on previous.campaign_key = touched_days.campaign_key
+        and previous.channel_key = touched_days.channel_key
         and previous.date_day = touched_days.date_day
     where previous.row_outcome = 'kept'
         and {% if plan.max_id is none %}1 = 0{% else %}previous.campaign_row_id <= {{ plan.max_id }}{% endif %}
         and not {{ mca_campaign_days_reclassified('previous', plan) }}
-    group by previous.campaign_key, previous.date_day
+    group by previous.campaign_key, previous.channel_key, previous.date_day
 
 ),
 {%- endif %}
@@ -148,6 +160,7 @@ ranked as (
         on validated.quarantine_reason is null
         and validated.is_out_of_window_int = 0
         and existing_kept.campaign_key = validated.campaign_key
+        and existing_kept.channel_key = validated.channel_key
         and existing_kept.date_day = validated.date_day
     {%- endif %}
 
@@ -159,6 +172,7 @@ final as (
         -- keys
         ranked.campaign_row_id,
         ranked.campaign_key,
+        ranked.channel_key,
         ranked.date_day,
 
         -- outcome

@@ -1,13 +1,15 @@
 {#-
-  The campaign-day fact: one row per campaign per day that passed validation, inside the lookback
-  window, first of its (campaign, day). Ratios are computed per row from this row's counts and are
+  The campaign-day fact: one row per campaign, channel and day that passed validation, inside the
+  lookback window, first of its (campaign, channel, day). A missing channel is filled from the
+  campaign's own most frequent channel, else the most frequent channel overall
+  (channel_imputed_from says which). Ratios are computed per row from this row's counts and are
   NULL where the denominator is zero (no impressions, clicks, conversions or cost): a CPA of 0 for a
   campaign without conversions would be a lie. Percentages are in percent (CTR 2.5 = 2.5 %).
 -#}
 {#-
   Incremental: a build inserts the kept rows of the classified rows that changed since the fact
   last saw them (mca_build_seq above its own highest), after deleting those ids, then refreshes
-  the columns that depend on all rows (outlier flags, imputed channel) where they changed.
+  the columns that depend on other rows (outlier flags, imputed channel) where they changed.
   When the classified rows were rebuilt from scratch, so is the fact. macros/incremental/.
 -#}
 -- depends_on: {{ ref('int_campaigns__build_state') }}
@@ -23,7 +25,7 @@
             "{{ mca_fact_delete_replaced() }}",
         ],
         post_hook=[
-            "{{ mca_create_indexes([{'columns': ['campaign_key', 'date_day'], 'unique': true},
+            "{{ mca_create_indexes([{'columns': ['campaign_key', 'channel_key', 'date_day'], 'unique': true},
                                     ['date_day'], ['channel_id'], ['mca_build_seq']]) }}",
             "{{ mca_fact_set_aside_refreshed() }}",
             "{{ mca_fact_refresh_global_columns() }}",
@@ -51,6 +53,12 @@ bounds as (
 
 ),
 
+campaign_channels as (
+
+    select * from {{ ref('int_campaigns__campaign_channels') }}
+
+),
+
 imputed_channel as (
 
     select * from {{ ref('int_campaigns__imputed_channel') }}
@@ -61,9 +69,17 @@ kept as (
 
     select
         classified.*,
-        coalesce(classified.channel, imputed_channel.channel) as channel_final
+        coalesce(classified.channel, campaign_channels.channel, imputed_channel.channel) as channel_final,
+        case
+            when classified.channel is not null then null
+            when campaign_channels.channel is not null then 'campaign'
+            else 'overall'
+        end as channel_imputed_from
     from classified
     cross join imputed_channel
+    left join campaign_channels
+        on classified.channel is null
+        and campaign_channels.campaign_key = classified.campaign_key
     where classified.row_outcome = 'kept'
     {%- if plan.mode == 'append' %}
         and classified.mca_build_seq > {{ plan.since_seq }}
@@ -79,6 +95,7 @@ final as (
 
         -- natural key
         kept.campaign_key,
+        kept.channel_key,
         kept.date_day,
 
         -- foreign keys
@@ -102,6 +119,7 @@ final as (
 
         -- flags
         kept.is_channel_imputed,
+        kept.channel_imputed_from,
         kept.is_channel_unknown,
         kept.is_impressions_imputed,
         kept.is_clicks_imputed,

@@ -1,4 +1,5 @@
-{#- Valid rows removed as duplicates of an earlier (lower id) row for the same campaign and day. -#}
+{#- Valid rows removed as duplicates of an earlier (lower id) row for the same campaign, channel and
+    day. A missing channel is shown as the fact fills it. -#}
 {{
     config(
         post_hook=[
@@ -12,6 +13,12 @@ with
 classified as (
 
     select * from {{ ref('int_campaigns__classified') }}
+
+),
+
+campaign_channels as (
+
+    select * from {{ ref('int_campaigns__campaign_channels') }}
 
 ),
 
@@ -34,7 +41,7 @@ final as (
         classified.campaign_key,
         classified.campaign_name,
         classified.date_day,
-        coalesce(classified.channel, imputed_channel.channel) as channel,
+        coalesce(classified.channel, campaign_channels.channel, imputed_channel.channel) as channel,
         classified.cost,
         classified.revenue,
         classified.impressions,
@@ -42,6 +49,9 @@ final as (
         classified.conversions
     from classified
     cross join imputed_channel
+    left join campaign_channels
+        on classified.channel is null
+        and campaign_channels.campaign_key = classified.campaign_key
     where classified.row_outcome = 'duplicate'
 
 )
