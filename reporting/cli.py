@@ -8,7 +8,9 @@ import contextlib
 import datetime as dt
 import enum
 import functools
+import inspect
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +38,25 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"mca-report {version('mca')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("mca-report (version unknown: the mca package is not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                               help="Print the version of mca and exit.")] = False,
+) -> None:
+    pass
+
 TargetOpt = Annotated[
     Target | None,
     typer.Option("--target", "-t", help="Warehouse to use (default: $MCA_TARGET, else duckdb)."),
@@ -45,13 +66,14 @@ DuckdbPathOpt = Annotated[
     typer.Option("--duckdb-path", help="DuckDB file for the duckdb target (default: $MCA_DUCKDB_PATH, else ./mca.duckdb)."),
 ]
 AsOfOpt = Annotated[
-    dt.datetime | None,
-    typer.Option("--as-of", formats=["%Y-%m-%d"], help="Reference date: the lookback window ends here (default: today)."),
+    str | None,
+    typer.Option("--as-of", metavar="YYYY-MM-DD", show_default=False,
+                 help="Reference date: the lookback window ends here (default: today)."),
 ]
 AllTestsOpt = Annotated[bool, typer.Option("--all-tests", help="Run every data test, not only the ones that guard correctness (rows conserved, keys unique, facts related to their dimensions); CI does.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress: only the result lines and errors. Without a terminal (CI, cron) progress is one line per stage.")]
-WaitOpt = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for another mca command that is writing to the same warehouse (default: do not wait).")]
+WaitOpt = Annotated[float, typer.Option("--wait", min=0, show_default=False, help="Seconds to wait for another mca command that is writing to the same warehouse (default: do not wait).")]
 
 
 class FeatureSet(str, enum.Enum):
@@ -61,14 +83,25 @@ class FeatureSet(str, enum.Enum):
     rfm = "rfm"
 
 
-def _settings(target: Target | None, duckdb_path: Path | None) -> Settings:
-    return resolve_settings(target=target, duckdb_path=duckdb_path)
+def _settings(target: Target | None, duckdb_path: Path | None, *, existing: bool = False) -> Settings:
+    """The settings of a command. ``existing``: the command only reads or builds on what is in
+    the warehouse, so a DuckDB file that does not exist is a mistyped path, refused before
+    anything opens it (connecting to DuckDB, or taking its lock, would create the file)."""
+    settings = resolve_settings(target=target, duckdb_path=duckdb_path)
+    if existing and settings.target is Target.duckdb and not settings.duckdb_path.exists():
+        raise ConfigError(
+            f"duckdb file {settings.duckdb_path} does not exist (check --duckdb-path or MCA_DUCKDB_PATH; "
+            "`mca-report sample-data` or `mca-report ingest` create it)"
+        )
+    return settings
 
 
 def _setup_logging(verbose: bool) -> None:
+    """--verbose: every INFO line, timestamped. Otherwise warnings only, each as one plain line
+    (``warning: ...``) like the error lines."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s" if verbose else "warning: %(message)s",
         stream=sys.stderr,
         force=True,
     )
@@ -124,10 +157,22 @@ def _showing(quiet: bool) -> Iterator[Progress]:
         yield progress
 
 
-def _as_date(value: dt.datetime | None, option: str = "--as-of") -> dt.date | None:
+_DATE_SHAPE = re.compile(r"(\d{1,4})-(\d{1,2})-(\d{1,2})")
+
+
+def _as_date(value: str | None, option: str = "--as-of") -> dt.date | None:
+    """A YYYY-MM-DD option as a date. Text of the right shape that is no date (2026-13-01) says
+    why; other text says the format expected."""
     if value is None:
         return None
-    day = value.date()
+    text = value.strip()
+    shape = _DATE_SHAPE.fullmatch(text)
+    if shape is None:
+        raise ConfigError(f"{option} {value!r} does not match the format YYYY-MM-DD (e.g. 2026-11-24)")
+    try:
+        day = dt.date(*(int(part) for part in shape.groups()))
+    except ValueError as exc:
+        raise ConfigError(f"{option} {text} is not a valid date: {exc}") from None
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ConfigError(f"{option} {day.isoformat()} is out of range: use a date from "
                           f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}")
@@ -140,7 +185,7 @@ def sample_data(
     rows: Annotated[int, typer.Option("--rows", "-n", min=0, help="Campaign-day rows to generate.")] = 100_000,
     customers: Annotated[int | None, typer.Option("--customers", "-c", min=0, help="Customers to generate (default: rows / 10, at least 100).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and end date give the same rows.")] = 42,
-    end_date: Annotated[dt.datetime | None, typer.Option("--end-date", formats=["%Y-%m-%d"], help="Last day of the generated year of data (default: today).")] = None,
+    end_date: Annotated[str | None, typer.Option("--end-date", metavar="YYYY-MM-DD", show_default=False, help="Last day of the generated year of data (default: today).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace raw tables even if mca did not create them.")] = False,
     wait: WaitOpt = 0.0,
     target: TargetOpt = None,
@@ -152,10 +197,11 @@ def sample_data(
 
     Refuses to replace raw tables that mca did not create unless --force is given.
     """
+    end = _as_date(end_date, "--end-date")
     settings = _settings(target, duckdb_path)
     with _showing(quiet) as progress:
         result = jobs.make_sample_data(
-            settings, rows=rows, customers=customers, seed=seed, end_date=_as_date(end_date, '--end-date'),
+            settings, rows=rows, customers=customers, seed=seed, end_date=end,
             force=force, wait_seconds=wait, progress=progress,
         )
     for load in result.loads:
@@ -177,10 +223,10 @@ def build(
     verbose: VerboseOpt = False,
 ) -> None:
     """Run `dbt build`: seeds, models and tests of the warehouse, after checking the raw tables."""
-    settings = _settings(target, duckdb_path)
+    day = _as_date(as_of)
+    settings = _settings(target, duckdb_path, existing=True)
     if not quiet:
         typer.echo(f"building on {settings.describe()}", err=True)
-    day = _as_date(as_of)
     with _showing(quiet) as progress:
         summary = jobs.build(
             settings, as_of=day, select=select, full_refresh=full_refresh,
@@ -217,7 +263,7 @@ def segment(
     Reads dim_customer (or dim_customer_rfm: by default when orders but no customers were
     loaded), so run `mca-report build` first.
     """
-    settings = _settings(target, duckdb_path)
+    settings = _settings(target, duckdb_path, existing=True)
     with _showing(quiet) as progress:
         run = jobs.segment(settings, out_dir=out, k=k, k_range=(k_min, k_max),
                            feature_set=features.value if features is not None else None,
@@ -268,9 +314,10 @@ def report(
     PDF executive summary, HTML report and/or the Power BI export (default: all), with the
     latest segmentation if any. Outputs replace the previous ones only when all are complete.
     """
-    settings = _settings(target, duckdb_path)
+    day = _as_date(as_of)
+    settings = _settings(target, duckdb_path, existing=True)
     outcome = jobs.report_only(settings, out=out, formats=jobs.expand_formats(formats or []),
-                               as_of=_as_date(as_of), currency=currency, force=force, wait_seconds=wait)
+                               as_of=day, currency=currency, force=force, wait_seconds=wait)
     _print_outputs(outcome)
 
 
@@ -299,8 +346,8 @@ def run(
     exit (see README, exit codes); the previous reports stay in place. One run at a time per
     warehouse.
     """
-    settings = _settings(target, duckdb_path)
     day = _as_date(as_of)
+    settings = _settings(target, duckdb_path, existing=True)
     if not quiet:
         typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
     with _showing(quiet) as progress:
@@ -338,7 +385,7 @@ def docs(
     verbose: VerboseOpt = False,
 ) -> None:
     """Generate the dbt docs site (models, columns, tests, lineage up to the reports)."""
-    settings = _settings(target, duckdb_path)
+    settings = _settings(target, duckdb_path, existing=True)
     jobs.generate_docs(settings, quiet=not verbose)
     typer.echo(f"docs generated in {settings.dbt_project_dir / 'target'}")
     if serve:
@@ -419,6 +466,19 @@ def _print_outcome(o: Any) -> None:
     for p in o.other_versions:
         typer.echo(f"  note: {p.file_name} was loaded before with other content ({p.describe()}); "
                    "those rows stay (--replace replaces them)")
+
+
+def _prose(text: str | None) -> str | None:
+    """Help text that reads as sentences: each paragraph of a docstring on one line, so the
+    terminal wraps it at its own width instead of at the source's line breaks."""
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+for _command in app.registered_commands:
+    _command.help = _prose(_command.help or inspect.getdoc(_command.callback))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -105,7 +105,9 @@ def test_build_names_a_missing_raw_column_before_running_dbt(tmp_path):
 
 
 def test_build_without_raw_tables_says_what_to_do(tmp_path):
-    result = invoke("build", "--duckdb-path", str(tmp_path / "empty.duckdb"))
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()  # a warehouse without raw tables (a missing file is refused, exit 2)
+    result = invoke("build", "--duckdb-path", str(db))
     assert result.exit_code == 3
     assert "mca-report sample-data" in result.output
 
@@ -113,6 +115,7 @@ def test_build_without_raw_tables_says_what_to_do(tmp_path):
 def test_bad_as_of_is_a_usage_error(tmp_path):
     result = invoke("build", "--as-of", "31/12/2025", "--duckdb-path", str(tmp_path / "x.duckdb"))
     assert result.exit_code == 2
+    assert result.output == "error: --as-of '31/12/2025' does not match the format YYYY-MM-DD (e.g. 2026-11-24)\n"
 
 
 def test_unreachable_server_fails_with_host_and_port_and_no_password(tmp_path):
