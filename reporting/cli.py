@@ -97,11 +97,11 @@ def _settings(target: Target | None, duckdb_path: Path | None, *, existing: bool
 
 
 def _setup_logging(verbose: bool) -> None:
-    """--verbose: every INFO line, timestamped. Otherwise warnings only, each as one plain line
-    (``warning: ...``) like the error lines."""
+    """--verbose: every INFO line, timestamped. Otherwise warnings and errors only, each one plain
+    line without a timestamp (``WARNING: ...``, ``ERROR: ALERT: ...``)."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s" if verbose else "warning: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s" if verbose else "%(levelname)s: %(message)s",
         stream=sys.stderr,
         force=True,
     )

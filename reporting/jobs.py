@@ -566,6 +566,28 @@ def check_marts(wh: Warehouse, as_of: dt.date | None) -> dt.date | None:
     return built_date or as_of
 
 
+def check_window_kept(dq: dict[str, Any], raw_tables: dict[str, bool]) -> None:
+    """Refuse marts that keep no campaign row although a campaigns table with rows was loaded
+    (an --as-of far from the data, for instance): reports of zeros would replace real ones.
+    No campaigns table at all, or an empty one, is not refused (see README, "The raw contract")."""
+    read = int(dq.get("rows_read") or 0)
+    if not raw_tables.get("campaigns") or read == 0 or int(dq.get("rows_kept") or 0) > 0:
+        return
+
+    def day(value: Any) -> str:
+        return "?" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+    def count(key: str) -> str:
+        return f"{int(dq.get(key) or 0):,}"
+
+    raise DataError(
+        f"no campaign rows in the window {day(dq.get('window_start_date'))}..{day(dq.get('as_of_date'))}: "
+        f"0 of {read:,} rows kept ({count('rows_out_of_window')} out of window, "
+        f"{count('rows_quarantined')} quarantined, {count('rows_duplicate')} duplicates); "
+        "check --as-of; no report was written"
+    )
+
+
 def report_only(
     settings: Settings,
     *,
@@ -582,6 +604,8 @@ def report_only(
     with run_lock(settings, wait_seconds=wait_seconds):
         with Warehouse(settings) as wh:
             as_of = check_marts(wh, as_of)
+            if wh.table_exists(settings.schema, "dq_data_quality"):
+                check_window_kept(load_data_quality(wh), load_raw_tables(wh))
         return _report_only(settings, out=out, formats=formats, as_of=as_of, currency=currency, force=force)
 
 
@@ -743,6 +767,7 @@ class _Run:
                     f"{share:.2f}% of campaign rows were quarantined, above the limit of "
                     f"{limit:g}% (see dq_quarantined_campaigns)"
                 )
+            check_window_kept(dq, self.raw_tables)
         self._notify("quality", "ok", gate.seconds)
 
     def segment(self, wh: Warehouse) -> SegmentSummary | None:

@@ -131,7 +131,7 @@ def test_a_leap_day_is_a_date(tmp_path):
 
 
 def test_the_missing_cjk_font_warning_is_one_plain_line_per_process(monkeypatch, capsys):
-    """Without --verbose a warning is one line, "warning: ...", with no timestamp; the fonts are
+    """Without --verbose a warning is one line, "WARNING: ...", with no timestamp; the fonts are
     looked up once per process, so a second report does not warn again."""
     from reporting import cli
     from reporting.reports import fonts
@@ -146,5 +146,5 @@ def test_the_missing_cjk_font_warning_is_one_plain_line_per_process(monkeypatch,
     finally:
         fonts.pdf_fonts.cache_clear()
         logging.getLogger().handlers.clear()
-    assert err == ("warning: no TrueType CJK font found (e.g. Debian package fonts-droid-fallback); "
+    assert err == ("WARNING: no TrueType CJK font found (e.g. Debian package fonts-droid-fallback); "
                    "CJK characters in names are replaced by '\ufffd' in the PDF\n")

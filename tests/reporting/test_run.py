@@ -10,6 +10,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pymysql
 import pytest
@@ -229,6 +230,7 @@ def test_refuses_an_output_folder_with_someone_elses_files(tmp_path, duckdb_sett
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "notes.txt").write_text("do not delete")
+    duckdb.connect(str(s.duckdb_path)).close()  # a warehouse (a missing file is refused first, exit 2)
     result = CliRunner().invoke(app, ["report", "--out", str(folder)], env=_env(s))
     assert result.exit_code == 4
     assert "did not write" in result.output
