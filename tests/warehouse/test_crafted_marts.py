@@ -353,6 +353,7 @@ def test_docs_generate_documents_every_model_and_the_report_lineage(built, targe
         cat = catalog["nodes"][unique_id]["columns"]
         assert {c.lower() for c in cat} == {c.lower() for c in node["columns"]}, unique_id
     exposures = manifest["exposures"]
-    assert {e["name"] for e in exposures.values()} == {"executive_summary_pdf", "executive_summary_html", "powerbi_export"}
+    assert {e["name"] for e in exposures.values()} == {"executive_summary_pdf", "executive_summary_html", "powerbi_export",
+                                                         "customer_segmentation"}
     pdf = next(e for e in exposures.values() if e["name"] == "executive_summary_pdf")
     assert "model.mca.rpt_channel_performance" in pdf["depends_on"]["nodes"]
