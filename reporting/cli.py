@@ -76,6 +76,21 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Show no progress:
 WaitOpt = Annotated[float, typer.Option("--wait", min=0, show_default=False, help="Seconds to wait for another mca command that is writing to the same warehouse (default: do not wait).")]
 
 
+class ReportPeriod(str, enum.Enum):
+    """The executive summary's comparison period (dbt var report_period)."""
+
+    last_7_days = "7d"
+    last_30_days = "30d"
+    last_90_days = "90d"
+    month_to_date = "mtd"
+    quarter_to_date = "qtd"
+
+
+PeriodOpt = Annotated[ReportPeriod | None, typer.Option(
+    "--period", show_default=False,
+    help="Period the executive summary compares with the one before it: 7d, 30d, 90d, mtd (month to date) or qtd (quarter to date), ending at --as-of (default: 30d).")]
+
+
 class FeatureSet(str, enum.Enum):
     """behavioural: dim_customer's six features; rfm: recency, frequency, monetary from orders."""
 
@@ -302,6 +317,7 @@ def report(
     formats: Annotated[list[ReportFormat] | None, typer.Option("--format", "-f", help="Report to write; repeat for several.")] = None,
     out: OutOpt = Path("outputs"),
     as_of: AsOfOpt = None,
+    period: PeriodOpt = None,
     currency: CurrencyOpt = "Rs.",
     force: ForceOutOpt = False,
     wait: WaitOpt = 0.0,
@@ -317,7 +333,8 @@ def report(
     day = _as_date(as_of)
     settings = _settings(target, duckdb_path, existing=True)
     outcome = jobs.report_only(settings, out=out, formats=jobs.expand_formats(formats or []),
-                               as_of=day, currency=currency, force=force, wait_seconds=wait)
+                               as_of=day, currency=currency, force=force, wait_seconds=wait,
+                               report_period=period.value if period else None)
     _print_outputs(outcome)
 
 
@@ -326,6 +343,7 @@ def report(
 def run(
     out: OutOpt = Path("outputs"),
     as_of: AsOfOpt = None,
+    period: PeriodOpt = None,
     currency: CurrencyOpt = "Rs.",
     k: Annotated[int | None, typer.Option("--k", min=1, help="Force this many customer segments.")] = None,
     skip_segments: Annotated[bool, typer.Option("--skip-segments", help="Do not segment customers.")] = False,
@@ -354,7 +372,8 @@ def run(
         outcome = jobs.run_all(settings, out=out, as_of=day, currency=currency, k=k,
                                skip_segments=skip_segments, force=force, progress=progress,
                                quiet_dbt=not verbose, all_tests=all_tests, max_quarantine_pct=max_quarantine_pct,
-                               alert_webhook=alert_webhook, wait_seconds=wait)
+                               alert_webhook=alert_webhook, wait_seconds=wait,
+                               report_period=period.value if period else None)
     dq = outcome.manifest.data_quality
     if not quiet and outcome.manifest.dbt.get("raw_tables"):
         typer.echo(outcome.manifest.dbt["raw_tables"], err=True)

@@ -84,7 +84,7 @@ def _dbt_environment(settings: Settings, extra: dict[str, str] | None = None) ->
     started from two threads would otherwise each restore what the other set, and the later one
     could leave the earlier one's user behind. dbt's own flags are process-global too.
     """
-    env = {**settings.dbt_env(), "MCA_AS_OF": "", **(extra or {})}
+    env = {**settings.dbt_env(), "MCA_AS_OF": "", "MCA_REPORT_PERIOD": "", **(extra or {})}
     with _ONE_AT_A_TIME:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -98,10 +98,13 @@ def _dbt_environment(settings: Settings, extra: dict[str, str] | None = None) ->
                     os.environ[key] = value
 
 
-def dbt_vars(as_of: dt.date | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def dbt_vars(as_of: dt.date | None, extra: dict[str, Any] | None = None,
+             report_period: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = dict(extra or {})
     if as_of is not None:
         out["as_of"] = as_of.isoformat()
+    if report_period is not None:
+        out["report_period"] = report_period
     return out
 
 
@@ -134,16 +137,19 @@ def run_dbt(
         "--profiles-dir", str(project),
         "--target", settings.target.value,
     ]
-    # the reference date goes in the environment, not --vars: a var that changes makes dbt parse
-    # the whole project again, an environment variable read in a macro only the files using it
+    # the reference date and the report period go in the environment, not --vars: a var that
+    # changes makes dbt parse the whole project again, an environment variable read in a macro
+    # only the files using it
     vars = dict(vars or {})
     as_of = vars.pop("as_of", None)
+    report_period = vars.pop("report_period", None)
     if vars:
         cli_args += ["--vars", json.dumps(vars)]
     cli_args += list(args)
     log.info("dbt %s on %s", command, settings.describe())
     started = time.perf_counter()
-    with _dbt_environment(settings, {"MCA_AS_OF": str(as_of) if as_of is not None else ""}):
+    with _dbt_environment(settings, {"MCA_AS_OF": str(as_of) if as_of is not None else "",
+                                     "MCA_REPORT_PERIOD": str(report_period or "")}):
         every = [*callbacks, *([_node_callback(on_node)] if on_node else [])]
         result = dbtRunner(callbacks=every).invoke(cli_args)
     seconds = time.perf_counter() - started

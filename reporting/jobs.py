@@ -225,6 +225,7 @@ def build_warehouse(
     on_node: Callable[[str, str], None] | None = None,
     retry_wait_seconds: float = 2.0,
     progress: Progress | None = None,
+    report_period: str | None = None,
 ) -> DbtRunSummary:
     """Check the raw contract, then `dbt build` (seeds, models, tests) on the target.
 
@@ -266,7 +267,7 @@ def build_warehouse(
     progress = progress or Progress()
     with progress.task("dbt build", unit="nodes") as task:
         summary: DbtRunSummary = retrying(
-            run_dbt, settings, "build", vars=dbt_vars(as_of), args=args, quiet=quiet,
+            run_dbt, settings, "build", vars=dbt_vars(as_of, report_period=report_period), args=args, quiet=quiet,
             on_node=on_node, raise_on_failure=False, callbacks=[progress.dbt_event(task)],
         )
     summary.raw_tables = raw.describe()
@@ -597,16 +598,31 @@ def report_only(
     currency: str = "Rs.",
     force: bool = False,
     wait_seconds: float = 0.0,
+    report_period: str | None = None,
 ) -> RunOutcome:
     """Write reports from the marts as they are (no build, no segmentation), labelled with the
     reference date the marts were built for. Holds the run lock, so it never reads marts a
-    build is replacing."""
+    build is replacing. A ``report_period`` other than the one rpt_period_comparison was built
+    for rebuilds that mart alone (for the marts' reference date) first."""
     with run_lock(settings, wait_seconds=wait_seconds):
         with Warehouse(settings) as wh:
             as_of = check_marts(wh, as_of)
             if wh.table_exists(settings.schema, "dq_data_quality"):
                 check_window_kept(load_data_quality(wh), load_raw_tables(wh))
+            rebuild = report_period is not None and _built_period(wh) != report_period
+        if rebuild:
+            log.info("rebuilding rpt_period_comparison for the report period %s", report_period)
+            run_dbt(settings, "build", vars=dbt_vars(as_of, report_period=report_period),
+                    args=["--select", "rpt_period_comparison"], quiet=True)
         return _report_only(settings, out=out, formats=formats, as_of=as_of, currency=currency, force=force)
+
+
+def _built_period(wh: Warehouse) -> str | None:
+    """The report period rpt_period_comparison was built for, None when it does not exist."""
+    if not wh.table_exists(wh.settings.schema, "rpt_period_comparison"):
+        return None
+    value = wh.scalar(f"select max(report_period) from {wh.mart('rpt_period_comparison')}")
+    return None if value is None else str(value).strip()
 
 
 def _report_only(settings: Settings, *, out: Path, formats: tuple[ReportFormat, ...], as_of: dt.date | None,
@@ -651,6 +667,7 @@ class RunOptions:
     max_quarantine_pct: float = 5.0
     alert_webhook: str | None = None
     wait_seconds: float = 0.0
+    report_period: str | None = None
 
 
 def run_all(
@@ -668,12 +685,14 @@ def run_all(
     max_quarantine_pct: float = 5.0,
     alert_webhook: str | None = None,
     wait_seconds: float = 0.0,
+    report_period: str | None = None,
 ) -> RunOutcome:
     """dbt build, quality gate, segmentation, every report; publish them together; write the
     manifest. One run at a time per warehouse; failures and gate breaches raise an alert."""
     opts = RunOptions(out=out, as_of=as_of, currency=currency, k=k, skip_segments=skip_segments,
                       force=force, quiet_dbt=quiet_dbt, all_tests=all_tests, max_quarantine_pct=max_quarantine_pct,
-                      alert_webhook=alert_webhook, wait_seconds=wait_seconds)
+                      alert_webhook=alert_webhook, wait_seconds=wait_seconds,
+                      report_period=report_period)
     try:
         with run_lock(settings, wait_seconds=opts.wait_seconds):
             return _Run(settings, opts, progress or Progress()).execute()
@@ -738,7 +757,8 @@ class _Run:
         with self.manifest.stage("build") as st:
             self._notify("build", "start")
             summary = build_warehouse(self.settings, as_of=self.as_of, quiet=self.opts.quiet_dbt,
-                                      all_tests=self.opts.all_tests, progress=self.progress)
+                                      all_tests=self.opts.all_tests, progress=self.progress,
+                                      report_period=self.opts.report_period)
             self.manifest.dbt = summary.to_dict()
         self._notify("build", "ok", st.seconds)
         self.build_record = st

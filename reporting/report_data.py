@@ -43,6 +43,18 @@ DATA_QUALITY_COLUMNS = (
     "customers_duplicate", "customers_quarantined",
 )
 QUARANTINE_COLUMNS = ("reason", "check_order", "label", "quarantined_rows")
+COMPARISON_COLUMNS = (
+    "row_key", "level", "channel_id", "campaign_key", "channel", "campaign_name",
+    "is_canonical_channel", "report_period", "current_start", "current_end", "previous_start",
+    "previous_end", "is_previous_covered", "is_year_ago_covered",
+    *(f"{m}_{s}" for m in ("cost", "revenue", "profit", "conversions")
+      for s in ("current", "previous", "change", "change_pct")),
+    "revenue_year_ago", "revenue_yoy_change_pct",
+    *(f"{r}_{p}" for r in ("roas", "roi", "cpa") for p in ("current", "previous")),
+    "campaign_days_current", "channel_imputed_current",
+)
+COMPARISON_TEXT = ("row_key", "level", "campaign_key", "channel", "campaign_name", "report_period",
+                   "current_start", "current_end", "previous_start", "previous_end")
 RAW_TABLE_NAMES = ("campaigns", "customers", "orders")
 
 #: What the reports say instead of figures that do not exist (tests read them back).
@@ -88,6 +100,8 @@ class ReportData:
     ``segments``: None when segmentation did not run.
     ``raw_tables``: per raw table (campaigns, customers, orders), whether it was loaded when the
     marts were built (dq_raw_tables).
+    ``comparison``: rpt_period_comparison (COMPARISON_COLUMNS): the report period against the
+    previous one, per level (overall, channel, campaign); empty for marts built before it existed.
     """
 
     run_id: str
@@ -103,6 +117,7 @@ class ReportData:
     segments: SegmentSummary | None = None
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
     raw_tables: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(RAW_TABLE_NAMES, True))
+    comparison: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COMPARISON_COLUMNS)))
 
     @property
     def has_campaign_data(self) -> bool:
@@ -202,6 +217,22 @@ def load_data_quality(wh: Warehouse, quarantine: pd.DataFrame | None = None) -> 
     return dq
 
 
+def load_comparison(wh: Warehouse) -> pd.DataFrame:
+    """rpt_period_comparison (COMPARISON_COLUMNS), measures as numbers, flags as bool, dates as
+    date; empty when the marts were built before the mart existed."""
+    if not wh.table_exists(wh.settings.schema, "rpt_period_comparison"):
+        log.warning("rpt_period_comparison does not exist: the reports have no period comparison "
+                    "(run `mca-report build`)")
+        return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    frame = _numeric(wh.read_mart("rpt_period_comparison", COMPARISON_COLUMNS, order_by=["row_key"]),
+                     skip=COMPARISON_TEXT)
+    for col in ("current_start", "current_end", "previous_start", "previous_end"):
+        frame[col] = [_to_date(v) for v in frame[col]]
+    for col in ("is_canonical_channel", "is_previous_covered", "is_year_ago_covered"):
+        frame[col] = frame[col].fillna(0).astype(bool)
+    return frame.reset_index(drop=True)
+
+
 def load_report_data(
     wh: Warehouse,
     *,
@@ -228,6 +259,7 @@ def load_report_data(
     quarantine = load_quarantine(wh)
     dq = load_data_quality(wh, quarantine)
     raw_tables = load_raw_tables(wh)
+    comparison = load_comparison(wh)
     return ReportData(
         run_id=run_id,
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc),
@@ -242,4 +274,5 @@ def load_report_data(
         segments=segments,
         quarantine=quarantine,
         raw_tables=raw_tables,
+        comparison=comparison,
     )
