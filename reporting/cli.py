@@ -21,7 +21,7 @@ import typer
 from reporting import jobs
 from reporting.contract import RAW_TABLES
 from reporting.dbt_runner import FAILED_STATUSES
-from reporting.errors import ConfigError, LockedError, McaError
+from reporting.errors import ConfigError, LockedError, McaError, StaleDataError
 from reporting.jobs import ReportFormat
 from reporting.settings import Settings, Target, resolve_settings
 from reporting.progress import LiveProgress, Progress, for_terminal
@@ -411,6 +411,27 @@ def docs(
         from reporting.dbt_runner import run_dbt
 
         run_dbt(settings, "docs serve", args=["--port", str(port), "--no-browser"])
+
+
+@app.command("freshness")
+@handle_errors
+def freshness(
+    warn_days: Annotated[int | None, typer.Option("--warn-days", min=1, show_default=False, help="Warn when a table's newest load is older than this many days (default: 2).")] = None,
+    error_days: Annotated[int | None, typer.Option("--error-days", min=1, show_default=False, help="Fail when a table's newest load is older than this many days (default: 7).")] = None,
+    target: TargetOpt = None,
+    duckdb_path: DuckdbPathOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Say how long ago `mca-report ingest` last loaded each raw table (dbt source freshness on _mca_loaded_at): fresh, warn or error against the thresholds, or no load time (no table, sample-data rows only, or a table mca did not create).
+
+    Exits 9 when a table is past the error threshold, 0 otherwise."""
+    settings = _settings(target, duckdb_path, existing=True)
+    results = jobs.check_freshness(settings, warn_days=warn_days, error_days=error_days, quiet=not verbose)
+    for result in results:
+        typer.echo(result.describe())
+    stale = [r.table for r in results if r.status == "error"]
+    if stale:
+        raise StaleDataError(f"{', '.join(stale)}: past the freshness error threshold")
 
 
 IngestTable = enum.Enum("IngestTable", {name: name for name in RAW_TABLES}, type=str)  # type: ignore[misc]

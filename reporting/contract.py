@@ -112,7 +112,10 @@ class RawTable(TableSpec):
 #: Column ingest and sample-data add to the raw tables they create: the load that wrote the row
 #: (see the load log); NULL for sample rows.
 LOAD_ID_COLUMN = "_mca_load_id"
-_LOAD_ID = (Column(LOAD_ID_COLUMN, ColumnType.bigint),)
+#: Column beside it: when ingest wrote the row (UTC, the load log's loaded_at of the same load);
+#: NULL for sample rows. `dbt source freshness` reads it (the sources' loaded_at_field).
+LOADED_AT_COLUMN = "_mca_loaded_at"
+_LOAD_ID = (Column(LOAD_ID_COLUMN, ColumnType.bigint), Column(LOADED_AT_COLUMN, ColumnType.timestamp))
 
 #: Optional column of every raw table: the currency of the row's money, an ISO 4217 code (three
 #: letters, upper case as ingest writes it); NULL means the base currency. Exports carry it

@@ -49,3 +49,9 @@ class LockedError(McaError):
     """Another run holds this warehouse's lock (exit 8)."""
 
     exit_code = 8
+
+
+class StaleDataError(McaError):
+    """`mca-report freshness`: a raw table's newest load is past the error threshold (exit 9)."""
+
+    exit_code = 9

@@ -866,3 +866,73 @@ class _Run:
             raise wrapped from exc
         exc.alerted = True  # type: ignore[attr-defined]
         raise exc
+
+
+# ---- freshness -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableFreshness:
+    """How long ago ingest last loaded one raw table.
+
+    ``status``: ``fresh``, ``warn`` or ``error`` as `dbt source freshness` judged the newest
+    ``_mca_loaded_at`` against the thresholds, or ``no load time`` when there is none to judge:
+    no table, a table mca did not create (no such column), or only sample-data rows (NULL).
+    """
+
+    table: str
+    status: str
+    loaded_at: dt.datetime | None = None  # the newest _mca_loaded_at, UTC
+    reason: str = ""
+
+    def describe(self, now: dt.datetime | None = None) -> str:
+        if self.loaded_at is None:
+            return f"{self.table}: {self.status} ({self.reason})"
+        now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        days = (now - self.loaded_at).total_seconds() / 86400
+        extra = f"; {self.reason}" if self.reason else ""
+        return (f"{self.table}: {self.status} (last load {self.loaded_at:%Y-%m-%d %H:%M} UTC, "
+                f"{days:.1f} days ago{extra})")
+
+
+def check_freshness(settings: Settings, *, warn_days: int | None = None, error_days: int | None = None,
+                    quiet: bool = True) -> list[TableFreshness]:
+    """`dbt source freshness` on the raw tables that have load times, one result per raw table.
+
+    The thresholds are the sources' (dbt_project/models/staging/_mca__sources.yml: 2 and 7 days)
+    unless given. Tables without a load time are not handed to dbt, which would call a NULL
+    newest load infinitely old (an error), or fail on a missing table or column."""
+    from reporting.contract import LOADED_AT_COLUMN
+
+    found: dict[str, TableFreshness] = {}
+    newest: dict[str, dt.datetime] = {}
+    with Warehouse(settings) as wh:
+        for table in RAW_TABLES:
+            if not wh.table_exists(settings.raw_schema, table):
+                found[table] = TableFreshness(table, "no load time", reason="no table")
+            elif LOADED_AT_COLUMN not in {c.lower() for c in wh.columns_of(settings.raw_schema, table)}:
+                found[table] = TableFreshness(table, "no load time",
+                                              reason=f"no {LOADED_AT_COLUMN} column: mca did not create the table")
+            else:
+                value = wh.scalar(f"select max({wh.quote(LOADED_AT_COLUMN)}) from {wh.raw(table)}")
+                if value is None or pd.isna(value):
+                    found[table] = TableFreshness(table, "no load time",
+                                                  reason="no row loaded by ingest (sample data)")
+                else:
+                    newest[table] = pd.Timestamp(value).tz_localize(None).to_pydatetime()
+    if newest:
+        thresholds = {"mca_freshness_warn_days": warn_days, "mca_freshness_error_days": error_days}
+        summary = run_dbt(settings, "source freshness",
+                          vars={k: v for k, v in thresholds.items() if v is not None},
+                          args=["--select", *(f"source:mca_raw.{t}" for t in newest),
+                                *(["--log-level", "none"] if quiet else [])],  # a stale table is a result here
+                          raise_on_failure=False, quiet=quiet)
+        results = {n.unique_id: n for n in summary.nodes}
+        for table, loaded_at in newest.items():
+            node = results.get(f"source.mca.mca_raw.{table}")
+            if node is None:  # dbt stopped before checking (a connection, a parse error)
+                raise BuildError(failure_line(summary))
+            status = {"pass": "fresh", "warn": "warn"}.get(node.status, "error")
+            reason = "" if node.status in {"pass", "warn", "error"} else f"dbt: {node.message}"
+            found[table] = TableFreshness(table, status, loaded_at, reason)
+    return [found[t] for t in RAW_TABLES]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES, Column, ColumnType, TableSpec
+from reporting.contract import LOAD_ID_COLUMN, LOAD_LOG, LOADED_AT_COLUMN, RAW_TABLES, Column, ColumnType, TableSpec
 from reporting.errors import ConfigError, DataError, RefusedError, WarehouseError
 from reporting.ingest.mapping import QUOTE_LIMIT, Mapping, load_mapping
 from reporting.ingest.reader import ReadResult, read_file, write_rejects, REJECT_COLUMNS
@@ -249,12 +249,15 @@ class Loader:
                     f"the column first ({add}) or map {column.name} to null"
                 )
         self.present = present
-        if LOAD_ID_COLUMN in present:
-            return False, True
-        if comment.startswith(MCA_TABLE_MARKER):
-            wh.add_column(self.schema, self.table, self.created_spec[LOAD_ID_COLUMN])
-            return False, True
-        return False, False
+        if not comment.startswith(MCA_TABLE_MARKER):
+            return False, LOAD_ID_COLUMN in present
+        # mca's own table made before a bookkeeping column existed (_mca_load_id, _mca_loaded_at)
+        for column in self.spec.bookkeeping:
+            if column.name.lower() not in present:
+                wh.add_column(self.schema, self.table, column)
+                present.append(column.name.lower())
+                log.info("added the column %s to %s.%s", column.name, self.schema, self.table)
+        return False, True
 
     def column_types(self) -> dict[str, str]:
         """The table's columns (lower case) and their types, lower case and without
@@ -439,6 +442,9 @@ class Loader:
                         first_id, last_id = base + 1, base + rows
                 if has_load_ids:
                     frame[LOAD_ID_COLUMN] = load_id
+                loaded_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                if LOADED_AT_COLUMN in self.present:  # a table mca did not create may lack it
+                    frame[LOADED_AT_COLUMN] = pd.Timestamp(loaded_at)
                 for prev_id in replaced_ids:
                     wh.execute(f"delete from {self.raw} where {wh.quote(LOAD_ID_COLUMN)} = {p}", [prev_id])
                     wh.execute(f"delete from {self.log_table} where load_id = {p}", [prev_id])
@@ -447,7 +453,7 @@ class Loader:
                     raise WarehouseError(f"appending to {self.schema}.{self.table}: {rows} rows sent, "
                                          f"{inserted} inserted; nothing loaded")
                 values = {**log_row, "load_id": load_id, "first_id": first_id, "last_id": last_id,
-                          "loaded_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)}
+                          "loaded_at": loaded_at}
                 names = LOAD_LOG.column_names
                 wh.execute(
                     f"insert into {self.log_table} ({', '.join(wh.quote(n) for n in names)}) "

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from reporting.cli import app
 
 runner = CliRunner()
-COMMANDS = ("sample-data", "build", "segment", "report", "run", "docs", "ingest")
+COMMANDS = ("sample-data", "build", "segment", "report", "run", "docs", "ingest", "freshness")
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):
@@ -46,6 +46,7 @@ def test_every_boolean_option_is_a_flag_without_a_value():
         "run": ["--all-tests", "--force", "--quiet", "--skip-segments", "--verbose"],
         "docs": ["--serve", "--verbose"],
         "ingest": ["--quiet", "--replace", "--verbose"],
+        "freshness": ["--verbose"],
     }
     for cmd in _commands().values():
         for p in cmd.params:
