@@ -67,6 +67,23 @@
 {% macro duckdb__mca_iso_day_of_week(date_expr) %}isodow({{ date_expr }}){% endmacro %}
 {% macro mysql__mca_iso_day_of_week(date_expr) %}(weekday({{ date_expr }}) + 1){% endmacro %}
 
+{# ISO 8601 week-numbering year and week (1-53): weeks start on Monday and belong to the year of
+   their Thursday, so 2024-12-30 is week 1 of 2025 and 2021-01-03 week 53 of 2020. MySQL's mode 3
+   of week()/yearweek() is the ISO rule. #}
+{% macro mca_iso_year(date_expr) %}{{ return(mca_dispatch('mca_iso_year')(date_expr)) }}{% endmacro %}
+{% macro default__mca_iso_year(date_expr) -%}
+    {{ mca_no_portable_sql('mca_iso_year', 'standard SQL has no ISO week-numbering year') }}
+{%- endmacro %}
+{% macro duckdb__mca_iso_year(date_expr) %}isoyear({{ date_expr }}){% endmacro %}
+{% macro mysql__mca_iso_year(date_expr) %}(yearweek({{ date_expr }}, 3) div 100){% endmacro %}
+
+{% macro mca_iso_week(date_expr) %}{{ return(mca_dispatch('mca_iso_week')(date_expr)) }}{% endmacro %}
+{% macro default__mca_iso_week(date_expr) -%}
+    {{ mca_no_portable_sql('mca_iso_week', 'standard SQL has no ISO week number') }}
+{%- endmacro %}
+{% macro duckdb__mca_iso_week(date_expr) %}week({{ date_expr }}){% endmacro %}
+{% macro mysql__mca_iso_week(date_expr) %}week({{ date_expr }}, 3){% endmacro %}
+
 {# ---- arithmetic ---------------------------------------------------------------------------- #}
 
 {# num / den as a float, NULL when den is 0 or NULL. DuckDB returns inf for x/0 and MySQL NULL,
