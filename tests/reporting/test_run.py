@@ -75,7 +75,8 @@ def test_every_output_is_written(finished_run):
     dashboards = {p.name for p in (out / "dashboards").iterdir()}
     star = ("fact_campaign_day", "dim_date", "dim_channel", "dim_campaign", "dim_segment", "dim_customer")
     assert {"channel_performance_powerbi.csv", "customer_segments_powerbi.csv", "roi_analysis_powerbi.csv",
-            "powerbi_metadata.json", *(f"{t}.csv" for t in star), *(f"{t}.parquet" for t in star)} == dashboards
+            "powerbi_metadata.json", "measures.dax", *(f"{t}.csv" for t in star), *(f"{t}.parquet" for t in star),
+            *(["mca_marts.pbids"] if s.target != Target.duckdb else [])} == dashboards
     assert not list(out.glob(".staging-*")) and not list(out.glob(".replaced-*"))
     manifests = list((out / "runs").glob("*.json"))
     assert len(manifests) == 1
