@@ -20,10 +20,16 @@ from typing import Any
 import pandas as pd
 
 from reporting.report_data import NO_CAMPAIGN_DATA, NO_SEGMENT_DATA, ReportData, SegmentSummary
-from reporting.reports.formatting import fmt_date, fmt_datetime, fmt_pct
+from reporting.reports.formatting import fmt_date, fmt_datetime, fmt_money, fmt_pct
+from reporting.reports.executive import Executive, Recommendation, build_executive
 from reporting.reports.narrative import headline_sentences
 
 TITLE = "Marketing Campaign Analysis"
+#: segment charts about the method (elbow and silhouette), shown in the appendix at the end
+APPENDIX_CHARTS = ("k_selection",)
+NO_RECOMMENDATION = ("No recommendation this period: no channel's ROI stands out from another's, "
+                     "no campaign spent without converting and no channel's cost per conversion "
+                     "rose sharply.")
 TOP_CAMPAIGNS = 10
 SEGMENTATION_NOT_RUN = "Segmentation did not run for this report, so there are no customer segments."
 
@@ -97,6 +103,30 @@ class SegmentsContent:
 
 
 @dataclass(frozen=True)
+class ExecutiveContent:
+    """The report's first sections: what changed against the previous period, recommendations,
+    winners and losers (reporting.reports.executive)."""
+
+    period_text: str
+    summary: list[str]
+    change: Table
+    channel_changes: Table
+    risers: Table
+    fallers: Table
+    recommendations: list[Recommendation]
+    ranking_note: str
+    best_roi: Table
+    worst_roi: Table
+    best_profit: Table
+    worst_profit: Table
+    apart: list[str]
+
+    def tables(self) -> list[Table]:
+        return [self.change, self.channel_changes, self.risers, self.fallers, self.best_roi,
+                self.worst_roi, self.best_profit, self.worst_profit]
+
+
+@dataclass(frozen=True)
 class ReportContent:
     title: str
     currency: str
@@ -116,10 +146,14 @@ class ReportContent:
     no_campaign_text: str = NO_CAMPAIGN_DATA
     #: shown instead of the segments when there are none: why
     segments_note: str = SEGMENTATION_NOT_RUN
+    #: the period comparison; None without campaign data or without rpt_period_comparison
+    executive: ExecutiveContent | None = None
+    executive_note: str = ""
 
     def tables(self) -> list[Table]:
         """Every data table the report shows, in report order."""
-        out = [self.channels, self.top_campaigns] if self.has_campaign_data else []
+        out = self.executive.tables() if self.executive is not None else []
+        out += [self.channels, self.top_campaigns] if self.has_campaign_data else []
         if self.segments is not None:
             out.append(self.segments.table)
             if self.segments.by_channel is not None:
@@ -184,7 +218,77 @@ SEGMENT_CHANNEL_TABLE = TableSpec(
 )
 """Left out of the report when segmentation has no acquisition channels (``by_channel`` None)."""
 
-TABLES: tuple[TableSpec, ...] = (CHANNEL_TABLE, CAMPAIGN_TABLE, SEGMENT_TABLE,
+def _moves(id_: str, heading: str, empty: str) -> TableSpec:
+    return TableSpec(
+        id=id_, heading=heading, name_key="campaign_name", empty=empty,
+        columns=(
+            Column("campaign_name", "Campaign", "text"),
+            Column("channel", "Channel", "text"),
+            Column("revenue_current", "Revenue", "money"),
+            Column("revenue_previous", "Previous", "money"),
+            Column("revenue_change", "Change", "money"),
+            Column("revenue_change_pct", "Change %", "change_pct"),
+        ),
+    )
+
+
+def _ranking(id_: str, heading: str) -> TableSpec:
+    return TableSpec(
+        id=id_, heading=heading, name_key="campaign_name",
+        empty="No campaign spent at least the minimum this period.",
+        columns=(
+            Column("campaign_name", "Campaign", "text"),
+            Column("channel", "Channel", "text"),
+            Column("cost_current", "Cost", "money"),
+            Column("revenue_current", "Revenue", "money"),
+            Column("profit_current", "Profit", "money"),
+            Column("roi_current", "ROI", "pct"),
+        ),
+    )
+
+
+CHANGE_TABLE = TableSpec(
+    id="change-table",
+    heading="This period against the previous",
+    columns=(
+        Column("metric", "Metric", "text"),
+        Column("current", "This period", "figure"),
+        Column("previous", "Previous period", "figure"),
+        Column("change_pct", "Change", "change_pct"),
+    ),
+    name_key="metric",
+    note="Change: relative to the previous period; n/a when the previous period had none.",
+    empty="No figures for this period.",
+)
+CHANNEL_CHANGE_TABLE = TableSpec(
+    id="channel-change-table",
+    heading="Channels that rose and fell",
+    columns=(
+        Column("channel", "Channel", "text"),
+        Column("revenue_current", "Revenue", "money"),
+        Column("revenue_previous", "Previous", "money"),
+        Column("revenue_change", "Change", "money"),
+        Column("revenue_change_pct", "Change %", "change_pct"),
+        Column("roi_current", "ROI", "pct"),
+        Column("roi_previous", "Previous ROI", "pct"),
+    ),
+    name_key="channel",
+    note="Recognised channels only, by revenue change; unrecognised channel names are reported "
+         "apart below.",
+    empty="No channel had figures in either period.",
+)
+RISERS_TABLE = _moves("campaign-risers", "Campaigns that added the most revenue",
+                      "No campaign's revenue rose.")
+FALLERS_TABLE = _moves("campaign-fallers", "Campaigns that lost the most revenue",
+                       "No campaign's revenue fell.")
+BEST_ROI_TABLE = _ranking("best-roi", "Best campaigns by ROI")
+WORST_ROI_TABLE = _ranking("worst-roi", "Worst campaigns by ROI")
+BEST_PROFIT_TABLE = _ranking("best-profit", "Most profitable campaigns")
+WORST_PROFIT_TABLE = _ranking("worst-profit", "Least profitable campaigns")
+EXECUTIVE_TABLES = (CHANGE_TABLE, CHANNEL_CHANGE_TABLE, RISERS_TABLE, FALLERS_TABLE,
+                    BEST_ROI_TABLE, WORST_ROI_TABLE, BEST_PROFIT_TABLE, WORST_PROFIT_TABLE)
+
+TABLES: tuple[TableSpec, ...] = (*EXECUTIVE_TABLES, CHANNEL_TABLE, CAMPAIGN_TABLE, SEGMENT_TABLE,
                                  SEGMENT_CHANNEL_TABLE)
 """Every table spec, in report order."""
 
@@ -222,15 +326,14 @@ def top_campaigns(data: ReportData, n: int = TOP_CAMPAIGNS) -> pd.DataFrame:
 
 
 def key_metrics(data: ReportData) -> list[Item]:
+    """Headline amounts, compact (exact figures are in the tables)."""
     o = data.overall
     return [
-        Item("Total Cost", o.get("cost"), "money"),
-        Item("Total Revenue", o.get("revenue"), "money"),
-        Item("Total Profit", o.get("profit"), "money"),
-        Item("ROI", o.get("roi"), "pct", "total profit / total cost"),
-        Item("ROAS", o.get("roas"), "ratio", "total revenue / total cost"),
-        Item("Average of per-row ROI", o.get("avg_roi"), "pct",
-             "mean ROI of campaign-days; each day weighs the same (the seed's 'Average ROI')"),
+        Item("Total cost", o.get("cost"), "money_compact"),
+        Item("Total revenue", o.get("revenue"), "money_compact"),
+        Item("Total profit", o.get("profit"), "money_compact"),
+        Item("ROI", o.get("roi"), "pct", "profit / cost"),
+        Item("ROAS", o.get("roas"), "ratio", "revenue / cost"),
     ]
 
 
@@ -239,8 +342,8 @@ def activity(data: ReportData) -> list[Item]:
     return [
         Item("Campaigns", o.get("campaigns"), "count"),
         Item("Campaign-days", o.get("campaign_days"), "count"),
-        Item("Impressions", o.get("impressions"), "count"),
-        Item("Clicks", o.get("clicks"), "count"),
+        Item("Impressions", o.get("impressions"), "compact"),
+        Item("Clicks", o.get("clicks"), "compact"),
         Item("Conversions", o.get("conversions"), "quantity"),
         Item("CTR", o.get("ctr"), "pct", "clicks / impressions"),
         Item("Conversion rate", o.get("conversion_rate"), "pct", "conversions / clicks"),
@@ -318,9 +421,36 @@ def segments(summary: SegmentSummary | None) -> SegmentsContent | None:
     )
 
 
+def executive(data: ReportData) -> tuple[ExecutiveContent | None, str]:
+    """The executive sections, or None and the sentence saying why there are none."""
+    if not data.has_campaign_data:
+        return None, ""
+    ex: Executive = build_executive(data)
+    if not ex.has_comparison:
+        return None, ex.note
+    change = Table(CHANGE_TABLE, [dict(row) for row in ex.overall])
+    return ExecutiveContent(
+        period_text=ex.period_text,
+        summary=ex.summary,
+        change=change,
+        channel_changes=_table(CHANNEL_CHANGE_TABLE, ex.channels),
+        risers=_table(RISERS_TABLE, ex.risers),
+        fallers=_table(FALLERS_TABLE, ex.fallers),
+        recommendations=ex.recommendations,
+        ranking_note=(f"Campaigns that spent at least {fmt_money(ex.min_spend, data.currency)} "
+                      f"this period (1% of its total cost), so a tiny campaign does not top the list."),
+        best_roi=_table(BEST_ROI_TABLE, ex.best_roi),
+        worst_roi=_table(WORST_ROI_TABLE, ex.worst_roi),
+        best_profit=_table(BEST_PROFIT_TABLE, ex.best_profit),
+        worst_profit=_table(WORST_PROFIT_TABLE, ex.worst_profit),
+        apart=ex.apart,
+    ), ""
+
+
 def build_content(data: ReportData) -> ReportContent:
     """Everything a report shows, in order, as raw values with their kinds."""
     generated = data.generated_at
+    executive_content, executive_note = executive(data)
     run_text = (f"As of {fmt_date(data.as_of)} · run {data.run_id} · "
                 f"generated {fmt_datetime(generated) if isinstance(generated, dt.datetime) else generated}"
                 f" · {data.target}")
@@ -339,11 +469,13 @@ def build_content(data: ReportData) -> ReportContent:
         meta={"run_id": data.run_id, "as_of": fmt_date(data.as_of), "target": data.target},
         has_campaign_data=data.has_campaign_data,
         segments_note=SEGMENTATION_NOT_RUN if data.has_customer_data else NO_SEGMENT_DATA,
+        executive=executive_content,
+        executive_note=executive_note,
     )
 
 
 __all__ = [
-    "CAMPAIGN_TABLE", "CHANNEL_TABLE", "SEGMENT_CHANNEL_TABLE", "SEGMENT_TABLE", "TABLES",
+    "APPENDIX_CHARTS", "CAMPAIGN_TABLE", "CHANNEL_TABLE", "EXECUTIVE_TABLES", "NO_RECOMMENDATION", "ExecutiveContent", "SEGMENT_CHANNEL_TABLE", "SEGMENT_TABLE", "TABLES",
     "Column", "Item", "ReportContent", "SegmentsContent", "TITLE", "Table", "TableSpec",
     "build_content", "period_text", "top_campaigns",
 ]

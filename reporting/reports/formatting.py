@@ -44,6 +44,42 @@ def fmt_money(value: Any, currency: str) -> str:
     return NA if number is None else f"{currency} {number:,.2f}"
 
 
+COMPACT_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def fmt_compact(value: Any) -> str:
+    """A headline number in three significant figures with a unit: 2,420,663,528.97 ->
+    ``2.42 B``, 58,712 -> ``58.7 K``, 123,456 -> ``123 K``; below 1,000 with two decimals."""
+    number = _number(value)
+    if number is None:
+        return NA
+    size = abs(number)
+    for unit_value, unit in COMPACT_UNITS:
+        # 999,999 rounds to 1,000 K: show it as 1.00 M
+        if size >= unit_value * 0.9995:
+            scaled = number / unit_value
+            decimals = 0 if abs(scaled) >= 99.95 else 1 if abs(scaled) >= 9.995 else 2
+            return f"{scaled:,.{decimals}f} {unit}"
+    return f"{number:,.2f}"
+
+
+def fmt_money_compact(value: Any, currency: str) -> str:
+    """Money for headlines: ``Rs. 2.42 B`` (exact amounts stay in the tables)."""
+    text = fmt_compact(value)
+    return text if text == NA else f"{currency} {text}"
+
+
+def fmt_change_pct(value: Any) -> str:
+    """A relative change in percent with its direction: ``▲ +12.09%``, ``▼ -40.00%``, ``0.00%``;
+    ``n/a`` when there was nothing to compare with."""
+    number = _number(value)
+    if number is None:
+        return NA
+    if round(number, 2) == 0:
+        return "0.00%"
+    return f"{'▲' if number > 0 else '▼'} {number:+,.2f}%"
+
+
 def fmt_pct(value: Any) -> str:
     """A value already in percent: ``12.34%``."""
     number = _number(value)
@@ -123,15 +159,21 @@ FORMATTERS = {
     "number": fmt_number,
     "date": fmt_date,
     "text": fmt_text,
+    "change_pct": fmt_change_pct,
+    "compact": fmt_compact,
+    "figure": fmt_text,
 }
 """Value kind -> formatter, for every kind except ``money`` (which needs the currency)."""
 
 
 def fmt_value(value: Any, kind: str, currency: str) -> str:
-    """Format ``value`` by its kind: money, pct, share, ratio, count, quantity, number, date, text,
-    bool."""
+    """Format ``value`` by its kind: money, money_compact, pct, change_pct, share, ratio, count,
+    compact, quantity, number, date, text, bool, or figure (text formatted already, shown as a
+    number)."""
     if kind == "money":
         return fmt_money(value, currency)
+    if kind == "money_compact":
+        return fmt_money_compact(value, currency)
     if kind == "bool":
         return NA if is_missing(value) else ("yes" if value else "no")
     try:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from reporting.report_data import ReportData
 from reporting.warehouse.base import CONTROL_CHARACTERS
 from reporting.reports.charts import REPORT, SEGMENT, chart_spec
-from reporting.reports.content import build_content
+from reporting.reports.content import APPENDIX_CHARTS, NO_RECOMMENDATION, build_content
 from reporting.reports.formatting import (
     fmt_count,
     fmt_money,
@@ -110,6 +110,8 @@ def render_html(data: ReportData, charts: dict[str, Path],
         currency=data.currency,
         charts=_figures(charts, REPORT),
         segment_charts=_figures(segment_charts, SEGMENT),
+        appendix_charts=APPENDIX_CHARTS,
+        no_recommendation=NO_RECOMMENDATION,
     )
 
 

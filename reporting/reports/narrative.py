@@ -8,7 +8,14 @@ from typing import Any
 import pandas as pd
 
 from reporting.report_data import ReportData
-from reporting.reports.formatting import fmt_date, fmt_money, fmt_pct, fmt_ratio, is_missing
+from reporting.reports.formatting import (
+    fmt_date,
+    fmt_money,
+    fmt_money_compact,
+    fmt_pct,
+    fmt_ratio,
+    is_missing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +44,8 @@ def _totals_sentence(data: ReportData) -> str:
     noun = "campaign" if campaigns == 1 else "campaigns"
     return (
         f"From {fmt_date(first)} to {fmt_date(last)}, {campaigns:,} {noun} cost "
-        f"{fmt_money(o.get('cost'), data.currency)} and brought "
-        f"{fmt_money(o.get('revenue'), data.currency)} in revenue: ROI "
+        f"{fmt_money_compact(o.get('cost'), data.currency)} and brought "
+        f"{fmt_money_compact(o.get('revenue'), data.currency)} in revenue: ROI "
         f"{fmt_pct(o.get('roi'))}, ROAS {fmt_ratio(o.get('roas'))}."
     )
 

@@ -33,7 +33,14 @@ from reportlab.platypus import (
 
 from reporting.report_data import ReportData
 from reporting.reports.charts import REPORT, SEGMENT, chart_spec
-from reporting.reports.content import Column, Item, ReportContent, build_content
+from reporting.reports.content import (
+    APPENDIX_CHARTS,
+    NO_RECOMMENDATION,
+    Column,
+    Item,
+    ReportContent,
+    build_content,
+)
 from reporting.reports.content import Table as ContentTable
 from reporting.reports.fonts import PdfFonts, pdf_fonts
 from reporting.reports.formatting import fmt_value, glue_currency
@@ -253,8 +260,10 @@ def _story(content: ReportContent, charts: dict[str, Path],
         Paragraph(m(f"Period: {content.period_text}"), styles.subtitle),
         Paragraph(m(content.run_text), styles.meta),
         Spacer(1, 8),
-        _headlines(content, styles),
     ]
+    story += _executive(content, styles)
+    story.append(Paragraph("The whole window", styles.h2))
+    story.append(_headlines(content, styles))
     if not content.has_campaign_data:
         # the headline says there is no campaign data; no empty figures presented as real ones
         story += _segments(content, segment_charts, styles)
@@ -278,8 +287,9 @@ def _story(content: ReportContent, charts: dict[str, Path],
                               ("RIGHTPADDING", (1, 0), (1, 0), 0)]))
     story.append(pair)
     story.append(Paragraph(m(
-        "ROI and ROAS are ratios of sums (total profit or revenue over total cost). The average "
-        "of per-row ROI weighs every campaign-day the same, whatever it spent."), styles.small))
+        "ROI and ROAS are ratios of sums (total profit or revenue over total cost). Amounts here "
+        "are rounded (K thousand, M million, B billion); the tables give them exactly."),
+        styles.small))
 
     story += _table_block(content.channels, cur, styles, styles.h2)
     story += _table_block(content.top_campaigns, cur, styles, styles.h2)
@@ -295,7 +305,46 @@ def _story(content: ReportContent, charts: dict[str, Path],
         _items_table(content.quality, cur, styles, FRAME_WIDTH, 30 * mm,
                      ("Check", "Value", "Note"), with_notes=True),
     ]))
+    appendix = {k: p for k, p in (segment_charts or {}).items() if k in APPENDIX_CHARTS}
+    if appendix:
+        story.append(Paragraph("Appendix: how the segments were chosen", styles.h2))
+        for key, path in appendix.items():
+            story.append(_chart(Path(path), SEGMENT, key, styles))
     return story
+
+
+def _executive(content: ReportContent, styles: _Styles) -> list[Flowable]:
+    """What changed, recommendations, winners and losers: the report's first sections."""
+    m, cur = styles.fonts.markup, content.currency
+    ex = content.executive
+    if ex is None:
+        if not content.executive_note:
+            return []
+        return [Paragraph("What changed", styles.h2), Paragraph(m(content.executive_note), styles.body)]
+    out: list[Flowable] = [
+        Paragraph("What changed", styles.h2),
+        Paragraph(m(ex.period_text + "."), styles.body),
+        Spacer(1, 4),
+    ]
+    out += [Paragraph(m(glue_currency(s, cur)), styles.headline, bulletText="•") for s in ex.summary]
+    for table in (ex.change, ex.channel_changes, ex.risers, ex.fallers):
+        out += _table_block(table, cur, styles, styles.h3)
+    out.append(Paragraph("Recommendations", styles.h2))
+    if not ex.recommendations:
+        out.append(Paragraph(m(NO_RECOMMENDATION), styles.body))
+    for rec in ex.recommendations:
+        out.append(Paragraph(f"<b>{m(rec.title)}.</b> {m(glue_currency(rec.text, cur))}",
+                             styles.headline, bulletText="•"))
+        out.append(Paragraph(m(rec.assumption), ParagraphStyle(
+            "assumption", parent=styles.small, leftIndent=10, spaceAfter=4)))
+    out.append(Paragraph("Winners and losers", styles.h2))
+    out.append(Paragraph(m(glue_currency(ex.ranking_note, cur)), styles.body))
+    for table in (ex.best_roi, ex.worst_roi, ex.best_profit, ex.worst_profit):
+        out += _table_block(table, cur, styles, styles.h3)
+    if ex.apart:
+        out.append(Paragraph("Reported apart", styles.h3))
+        out += [Paragraph(m(glue_currency(s, cur)), styles.body) for s in ex.apart]
+    return out
 
 
 def _table_block(table: ContentTable, currency: str, styles: _Styles,
@@ -332,7 +381,8 @@ def _segments(content: ReportContent, segment_charts: dict[str, Path] | None,
         out += _table_block(seg.by_channel, content.currency, styles, styles.h3)
     out.append(Spacer(1, 6))
     for key, path in (segment_charts or {}).items():
-        out.append(_chart(Path(path), SEGMENT, key, styles))
+        if key not in APPENDIX_CHARTS:
+            out.append(_chart(Path(path), SEGMENT, key, styles))
     return out
 
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from reporting.reports import headline_sentences
-from reporting.reports.formatting import fmt_money, fmt_pct, fmt_ratio, glue_currency
+from reporting.reports.formatting import fmt_money, fmt_money_compact, fmt_pct, fmt_ratio, glue_currency
 from reporting.reports.html import environment
 from tests.reports.conftest import MARKUP_NAME, BuiltReports
 
@@ -84,15 +84,19 @@ def test_channel_table_matches_report_data(built: BuiltReports, parsed: ReportPa
 
 def test_key_metric_cards(built: BuiltReports, source: str) -> None:
     o, cur = built.data.overall, built.data.currency
-    for value in (fmt_money(o["cost"], cur), fmt_money(o["revenue"], cur),
-                  fmt_money(o["profit"], cur), fmt_pct(o["roi"]), fmt_ratio(o["roas"])):
+    # headline amounts compact (Rs. 2.42 B): the exact figures are in the tables
+    for value in (fmt_money_compact(o["cost"], cur), fmt_money_compact(o["revenue"], cur),
+                  fmt_money_compact(o["profit"], cur), fmt_pct(o["roi"]), fmt_ratio(o["roas"])):
         assert f'<div class="value">{value}</div>' in source
 
 
 def test_headlines(built: BuiltReports, parsed: ReportParser) -> None:
     expected = [glue_currency(s, built.data.currency) for s in headline_sentences(built.data)]
-    assert parsed.list_items[:len(expected)] == [" ".join(s.split()) for s in expected]
-    assert built.data.channels.iloc[0]["channel"] in parsed.list_items[1]
+    # after the executive sections' lists (what changed, recommendations)
+    first = parsed.list_items.index(" ".join(expected[0].split()))
+    headlines = parsed.list_items[first:first + len(expected)]
+    assert headlines == [" ".join(s.split()) for s in expected]
+    assert built.data.channels.iloc[0]["channel"] in headlines[1]
 
 
 def test_markup_name_is_escaped_never_raw(built: BuiltReports, source: str,

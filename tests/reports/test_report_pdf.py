@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from reporting.reports import headline_sentences
 from reporting.reports.fonts import pdf_fonts
-from reporting.reports.formatting import fmt_money, fmt_pct, fmt_ratio, fmt_share
+from reporting.reports.formatting import fmt_money, fmt_money_compact, fmt_pct, fmt_ratio, fmt_share
 from reporting.reports.narrative import best_and_worst_channel
 from tests.reports.conftest import MARKUP_NAME, RUN_ID, BuiltReports
 
@@ -46,13 +46,14 @@ def test_title_period_and_run(built: BuiltReports, pages: list[str]) -> None:
 def test_key_metrics_as_formatted_from_overall(built: BuiltReports, text: str) -> None:
     overall, cur = built.data.overall, built.data.currency
     assert fmt_money(overall["cost"], cur) == "Rs. " + f"{overall['cost']:,.2f}"
-    for value in (fmt_money(overall["cost"], cur), fmt_money(overall["revenue"], cur),
-                  fmt_money(overall["profit"], cur), fmt_pct(overall["roi"]),
-                  fmt_ratio(overall["roas"]), fmt_pct(overall["avg_roi"])):
+    # headline amounts compact (Rs. 31.7 M), no internal words in the labels
+    for value in (fmt_money_compact(overall["cost"], cur), fmt_money_compact(overall["revenue"], cur),
+                  fmt_money_compact(overall["profit"], cur), fmt_pct(overall["roi"]),
+                  fmt_ratio(overall["roas"])):
         assert value in text
-    for label in ("Total Cost", "Total Revenue", "Total Profit", "ROI", "ROAS",
-                  "Average of per-row ROI"):
+    for label in ("Total cost", "Total revenue", "Total profit", "ROI", "ROAS"):
         assert label in text
+    assert "Average of per-row ROI" not in text and "the seed" not in text
 
 
 def channel_row_text(row: object, currency: str) -> str:
@@ -88,7 +89,7 @@ def test_markup_campaign_name_is_text(built: BuiltReports, text: str) -> None:
     assert "&lt;" not in text and "&amp;" not in text
 
 
-def test_headlines_on_the_first_page(built: BuiltReports, pages: list[str]) -> None:
+def test_what_changed_first_then_headlines(built: BuiltReports, pages: list[str]) -> None:
     best, worst = best_and_worst_channel(built.data)
     assert best == built.data.channels.iloc[0]["channel"]
     sentences = headline_sentences(built.data)
@@ -96,9 +97,11 @@ def test_headlines_on_the_first_page(built: BuiltReports, pages: list[str]) -> N
     assert f"{best} had the highest ROI" in sentences[1] and worst in sentences[1]
     assert re.match(r"Revenue (rose|fell) [\d,.]+% in the last 30 days \(2026-06-01 to "
                     r"2026-06-30\)", sentences[2])
-    first = _flat(pages[0])
+    assert "What changed" in pages[0]
+    every = _flat(" ".join(pages))
     for sentence in sentences:
-        assert _flat(sentence) in first
+        assert _flat(sentence) in every
+        assert every.index("What changed") < every.index(_flat(sentence))
 
 
 def test_segments_and_data_quality(built: BuiltReports, text: str) -> None:
