@@ -98,11 +98,12 @@ class FeatureSet(str, enum.Enum):
     rfm = "rfm"
 
 
-def _settings(target: Target | None, duckdb_path: Path | None, *, existing: bool = False) -> Settings:
+def _settings(target: Target | None, duckdb_path: Path | None, *, existing: bool = False,
+              base_currency: str | None = None) -> Settings:
     """The settings of a command. ``existing``: the command only reads or builds on what is in
     the warehouse, so a DuckDB file that does not exist is a mistyped path, refused before
     anything opens it (connecting to DuckDB, or taking its lock, would create the file)."""
-    settings = resolve_settings(target=target, duckdb_path=duckdb_path)
+    settings = resolve_settings(target=target, duckdb_path=duckdb_path, base_currency=base_currency)
     if existing and settings.target is Target.duckdb and not settings.duckdb_path.exists():
         raise ConfigError(
             f"duckdb file {settings.duckdb_path} does not exist (check --duckdb-path or MCA_DUCKDB_PATH; "
@@ -224,6 +225,13 @@ def sample_data(
     typer.echo(f"dates end {result.end_date.isoformat()}, seed {result.seed}")
 
 
+BaseCurrencyOpt = Annotated[str | None, typer.Option(
+    "--base-currency", envvar="MCA_BASE_CURRENCY", metavar="CODE",
+    help="ISO 4217 code (EUR, USD...) to convert every amount to, at the rate of its day from the raw fx_rates "
+         "table, before any sum. Rows in another currency without a rate are quarantined (missing_fx_rate). "
+         "Unset: nothing is converted, and rows in more than one currency fail the build.")]
+
+
 @app.command("build")
 @handle_errors
 def build(
@@ -231,6 +239,7 @@ def build(
     select: Annotated[str | None, typer.Option("--select", "-s", help="dbt node selection, e.g. 'marts'.")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")] = False,
     all_tests: AllTestsOpt = False,
+    base_currency: BaseCurrencyOpt = None,
     wait: WaitOpt = 0.0,
     target: TargetOpt = None,
     duckdb_path: DuckdbPathOpt = None,
@@ -239,7 +248,7 @@ def build(
 ) -> None:
     """Run `dbt build`: seeds, models and tests of the warehouse, after checking the raw tables."""
     day = _as_date(as_of)
-    settings = _settings(target, duckdb_path, existing=True)
+    settings = _settings(target, duckdb_path, existing=True, base_currency=base_currency)
     if not quiet:
         typer.echo(f"building on {settings.describe()}", err=True)
     with _showing(quiet) as progress:
@@ -307,7 +316,7 @@ def _print_segments(run: Any) -> None:
                   + ", ".join(str(p) for p in run.charts.values()))
 
 
-CurrencyOpt = Annotated[str, typer.Option("--currency", help="Currency label in reports.")]
+CurrencyOpt = Annotated[str, typer.Option("--currency", help="Currency label in reports when the build set no base currency (with one, reports print its code).")]
 ForceOutOpt = Annotated[bool, typer.Option("--force", help="Write into an --out folder that has files mca did not create.")]
 
 
@@ -350,6 +359,7 @@ def run(
     max_quarantine_pct: Annotated[float, typer.Option("--max-quarantine-pct", min=0, max=100, envvar="MCA_MAX_QUARANTINE_PCT", help="Fail the run when more than this % of campaign rows is quarantined.")] = 5.0,
     alert_webhook: Annotated[str | None, typer.Option("--alert-webhook", envvar="MCA_ALERT_WEBHOOK", help="URL to POST a JSON alert to (Slack-compatible) when the run fails.")] = None,
     all_tests: AllTestsOpt = False,
+    base_currency: BaseCurrencyOpt = None,
     wait: WaitOpt = 0.0,
     force: ForceOutOpt = False,
     target: TargetOpt = None,
@@ -365,7 +375,7 @@ def run(
     warehouse.
     """
     day = _as_date(as_of)
-    settings = _settings(target, duckdb_path, existing=True)
+    settings = _settings(target, duckdb_path, existing=True, base_currency=base_currency)
     if not quiet:
         typer.echo(f"run on {settings.describe()}, writing to {out}", err=True)
     with _showing(quiet) as progress:

@@ -184,9 +184,27 @@ ORDERS = RawTable(
     bookkeeping=_LOAD_ID,
 )
 
-#: The raw tables, by name: campaigns and customers are what every build reads; orders is
-#: optional (the RFM models build empty without it).
-RAW_TABLES: dict[str, RawTable] = {t.name: t for t in (CAMPAIGNS, CUSTOMERS, ORDERS)}
+FX_RATES = RawTable(
+    name="fx_rates",
+    columns=(
+        Column("rate_date", T.date, nullable=False),
+        Column("currency", T.text, 3, nullable=False),
+        # units of the base currency for one unit of `currency`; a double holds any rate in use
+        # to 15 significant digits, and the models read it as decimal(18,10)
+        Column("rate_to_base", T.float, nullable=False),
+    ),
+    indexes=(("currency", "rate_date"),),
+    description="one row per currency and day: units of the base currency for one unit of currency",
+    required=("rate_date", "currency", "rate_to_base"),
+    optional=True,
+    bookkeeping=_LOAD_ID,
+)
+
+#: The raw tables, by name. Every one is optional, but a build needs at least one of the data
+#: tables (all but fx_rates, which only converts money in the others).
+RAW_TABLES: dict[str, RawTable] = {t.name: t for t in (CAMPAIGNS, CUSTOMERS, ORDERS, FX_RATES)}
+#: The raw tables holding data (not reference data such as exchange rates).
+DATA_TABLES: tuple[str, ...] = (CAMPAIGNS.name, CUSTOMERS.name, ORDERS.name)
 
 #: The load log, in the raw schema: one row per file ingest loaded.
 LOAD_LOG = TableSpec(

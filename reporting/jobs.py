@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from reporting.alerts import send_alert
-from reporting.contract import CAMPAIGNS, CUSTOMERS, LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES
+from reporting.contract import CAMPAIGNS, CUSTOMERS, DATA_TABLES, LOAD_ID_COLUMN, LOAD_LOG, RAW_TABLES
 from reporting.dbt_runner import DbtRunSummary, dbt_vars, failure_line, run_dbt
 from reporting.errors import (BuildError, ConfigError, DataError, LockedError, McaError, QualityGateError, RefusedError,
                               WarehouseError)
@@ -202,14 +202,14 @@ def prepare_build(settings: Settings) -> RawTables:
                     f"raw table {settings.raw_schema}.{table.name} lacks required column(s): "
                     + ", ".join(missing)
                 )
-        if not found:
+        if not set(found) & set(DATA_TABLES):
             raise WarehouseError(
                 f"no raw table found in {settings.raw_schema} on {settings.describe()} (looked for "
-                f"{', '.join(RAW_TABLES)}); load data first (e.g. `mca-report sample-data` or `mca-report ingest`)"
+                f"{', '.join(DATA_TABLES)}); load data first (e.g. `mca-report sample-data` or `mca-report ingest`)"
             )
         ensure_segments_table(wh)
     raw = RawTables(schema=settings.raw_schema, found=tuple(found),
-                    absent=tuple(name for name in RAW_TABLES if name not in found))
+                    absent=tuple(name for name in DATA_TABLES if name not in found))  # fx_rates only when there
     log.info("%s", raw.describe())
     return raw
 

@@ -35,7 +35,7 @@ CAMPAIGN_COLUMNS = ("campaign_key", "channel_id", "campaign_name", "channel", "f
                     "last_date", "campaign_days", "cost", "revenue", "profit", "impressions",
                     "clicks", "conversions", "ctr", "conversion_rate", "cpa", "roas", "roi")
 DATA_QUALITY_COLUMNS = (
-    "as_of_date", "window_start_date", "first_date", "last_date", "rows_read", "rows_kept",
+    "as_of_date", "window_start_date", "base_currency", "first_date", "last_date", "rows_read", "rows_kept",
     "rows_duplicate", "rows_quarantined", "rows_out_of_window", "quarantined_pct",
     "is_conserved", "channel_imputed", "channel_unknown", "impressions_imputed", "clicks_imputed",
     "conversions_imputed", "conversions_above_clicks", "cost_outliers", "revenue_outliers",
@@ -170,7 +170,8 @@ FLOAT_KEYS = frozenset({
 
 
 def _row_dict(frame: pd.DataFrame) -> dict[str, Any]:
-    """A one-row mart as a dict: dates as date, money and ratios as float, counts as int."""
+    """A one-row mart as a dict: dates as date, money and ratios as float, counts as int, text
+    as text."""
     if frame.empty:
         return {}
     out: dict[str, Any] = {}
@@ -179,6 +180,8 @@ def _row_dict(frame: pd.DataFrame) -> dict[str, Any]:
             out[key] = None
         elif key in DATE_KEYS:
             out[key] = _to_date(value)
+        elif isinstance(value, str):
+            out[key] = value.strip()  # text, such as the base currency's code
         elif key.startswith("is_"):
             out[key] = bool(value)
         elif key in FLOAT_KEYS:
@@ -265,7 +268,8 @@ def load_report_data(
         generated_at=generated_at or dt.datetime.now(dt.timezone.utc),
         as_of=as_of,
         target=wh.settings.target.value,
-        currency=currency,
+        # money in the marts is in the base currency the build converted to, whatever --currency says
+        currency=dq.get("base_currency") or currency,
         overall=overall,
         channels=channels.reset_index(drop=True),
         daily=daily,

@@ -39,6 +39,8 @@ class Settings:
     duckdb_path: Path = Path("mca.duckdb")
     dbt_project_dir: Path = DEFAULT_DBT_PROJECT_DIR
     connect_tries: int = 3
+    #: ISO 4217 code every amount is converted to (macros/currency.sql); None: nothing converted
+    base_currency: str | None = None
 
     def describe(self) -> str:
         """Where the warehouse is, for messages: never includes the password."""
@@ -64,6 +66,7 @@ class Settings:
             "MCA_RAW_SCHEMA": self.raw_schema,
             "MCA_SCHEMA": self.schema,
             "MCA_DUCKDB_PATH": str(self.duckdb_path),
+            "MCA_BASE_CURRENCY": self.base_currency or "",
         }
 
     def with_target(self, target: Target) -> Settings:
@@ -76,6 +79,7 @@ def resolve_settings(
     target: Target | str | None = None,
     duckdb_path: Path | None = None,
     dbt_project_dir: Path | None = None,
+    base_currency: str | None = None,
 ) -> Settings:
     """Build settings from explicit values (flags), then the environment, then defaults."""
     env = os.environ if environ is None else environ
@@ -101,6 +105,9 @@ def resolve_settings(
                         ("MCA_SCHEMA", env.get("MCA_SCHEMA", "mca_analytics"))):
         if not value.replace("_", "").isalnum():
             raise ConfigError(f"{name} must be letters, digits and underscores, got {value!r}")
+    base = (base_currency if base_currency is not None else env.get("MCA_BASE_CURRENCY", "")).strip().upper()
+    if base and not (len(base) == 3 and base.isascii() and base.isalpha()):
+        raise ConfigError(f"the base currency must be an ISO 4217 code such as EUR or USD, got {base!r}")
     return Settings(
         target=resolved_target,
         host=env.get("MCA_DB_HOST", "127.0.0.1"),
@@ -112,4 +119,5 @@ def resolve_settings(
         duckdb_path=path.expanduser().resolve(),
         dbt_project_dir=project.expanduser().resolve(),
         connect_tries=tries,
+        base_currency=base or None,
     )

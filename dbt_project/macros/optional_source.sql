@@ -79,6 +79,11 @@
             ('quantity', int),
             ('amount', money),
         ],
+        'fx_rates': [
+            ('rate_date', 'date'),
+            ('currency', mca_type_string(3)),
+            ('rate_to_base', float),
+        ],
     } -%}
     {{ return(columns[table_name]) }}
 {%- endmacro %}

@@ -37,6 +37,7 @@ def test_freshness_of_sample_data_then_an_ingest_then_a_stale_load(make_settings
         "campaigns: no load time (no row loaded by ingest (sample data))",
         "customers: no load time (no row loaded by ingest (sample data))",
         "orders: no load time (no table)",
+        "fx_rates: no load time (no table)",
     ]
 
     path = campaigns_csv(tmp_path / "c.csv", [["Spring", "Email", "10.5", 100, 5, 1, "20", "2026-06-01"],
@@ -59,7 +60,7 @@ def test_freshness_of_sample_data_then_an_ingest_then_a_stale_load(make_settings
     lines = fresh.output.splitlines()
     assert lines[0] == f"campaigns: fresh (last load {loaded_at:%Y-%m-%d %H:%M} UTC, 0.0 days ago)"
     assert lines[1:] == ["customers: no load time (no row loaded by ingest (sample data))",
-                         "orders: no load time (no table)"]
+                         "orders: no load time (no table)", "fx_rates: no load time (no table)"]
 
     with Warehouse(s) as wh:
         column = wh.quote(LOADED_AT_COLUMN)

@@ -46,7 +46,9 @@ def build_orders(settings, as_of: dt.date | None = None):
     summary = run_dbt(settings, "build", vars={"as_of": as_of.isoformat()} if as_of else None,
                       args=["--select", "+dim_customer_rfm"], quiet=True)
     assert summary.success
-    assert summary.counts()["model"] == {"success": 3}
+    # stg_mca__orders, int_orders__classified, dim_customer_rfm, and the exchange rates the
+    # amounts are converted with (stg_mca__fx_rates, int_fx_rates)
+    assert summary.counts()["model"] == {"success": 5}
     assert summary.counts()["test"].get("fail", 0) == 0
     return summary
 

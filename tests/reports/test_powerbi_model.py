@@ -114,7 +114,8 @@ def test_every_numeric_column_has_a_unit_and_every_column_its_dbt_description(ex
                 assert "unit" not in col
     cost = next(c for c in tables["fact_campaign_day"]["columns"] if c["name"] == "cost")
     assert cost == {"name": "cost", "type": "decimal", "powerbi_data_type": "Decimal",
-                    "description": "Spend, in the report currency, as a decimal(20,4). Never imputed: "
+                    "description": "Spend, in the base currency (converted at the rate of its day when the row "
+                                   "was in another; see currency and fx_rate), as a decimal(20,4). Never imputed: "
                                    "a row without cost is quarantined.",
                     "unit": "currency", "summarize_by": "sum", "format_string": "#,0.00"}
     ym = next(c for c in tables["dim_date"]["columns"] if c["name"] == "year_month_label")

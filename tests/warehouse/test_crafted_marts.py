@@ -192,7 +192,8 @@ def test_data_quality_mart_and_conservation(built, target):
     by_reason = dict(zip(reasons["reason"], reasons["quarantined_rows"].astype(int)))
     assert list(by_reason) == ["missing_date", "future_date", "missing_campaign_name", "missing_cost",
                                "missing_revenue", "negative_cost", "negative_revenue", "negative_count",
-                               "clicks_above_impressions"]
+                               "clicks_above_impressions", "missing_fx_rate"]
+    assert by_reason["missing_fx_rate"] == 0  # one currency, nothing to convert (tests/warehouse/test_currencies.py)
     assert by_reason["missing_campaign_name"] == 2
     for reason in ("missing_date", "future_date", "missing_cost", "missing_revenue", "negative_cost",
                    "negative_revenue", "negative_count", "clicks_above_impressions"):

@@ -79,7 +79,7 @@
     {%- elif (raw_rows | int) != (state['campaign_rows'] | int) -%}
         {%- set reason = 'raw rows at or below the last classified id were added or deleted' -%}
     {%- elif mca_aliases_checksum() != (state['aliases_checksum'] | string) -%}
-        {%- set reason = 'the channel_aliases seed changed' -%}
+        {%- set reason = 'the channel_aliases seed, the exchange rates or the base currency changed' -%}
     {%- elif mca_rules_checksum() != (state['rules_checksum'] | string) -%}
         {%- set reason = "the model's rules changed" -%}
     {%- else -%}
@@ -190,11 +190,15 @@
 
 {#- The channel_aliases seed file's checksum (dbt's, from the project files): an edited alias
     must reclassify every row. -#}
+{#- The checksum of the reference data the classification reads: the channel_aliases seed and,
+    when there are any, the exchange rates and the base currency (macros/currency.sql). -#}
 {% macro mca_aliases_checksum() -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {{ return(graph.nodes['seed.mca.channel_aliases'].checksum.checksum | string) }}
+    {%- set seed = graph.nodes['seed.mca.channel_aliases'].checksum.checksum | string -%}
+    {%- set fx = mca_fx_checksum() -%}
+    {{ return(seed if fx == '' else local_md5(seed ~ '|' ~ fx)) }}
 {%- endmacro %}
 
 {#- The checksum of int_campaigns__classified's own SQL (dbt's, from the project files): a rule

@@ -10,7 +10,11 @@
   Rules, in the order they are checked (the first that fails is the reason):
     missing_date, future_date (after as_of), [out_of_window], missing_campaign_name,
     missing_cost, missing_revenue, negative_cost, negative_revenue, negative_count,
-    clicks_above_impressions.
+    clicks_above_impressions, missing_fx_rate (a currency other than the base currency with no
+    rate on or before the row's day).
+  Money is converted to the base currency here, row by row at the rate of its day, before any
+  sum (macros/currency.sql): cost and revenue below are in the base currency, both sides of
+  every ratio alike; currency and fx_rate say what was converted.
   Conversions above clicks are allowed (attribution windows do this) and only flagged in the fact.
   Channels are mapped through the channel_aliases seed; a name not in it becomes 'Other' and is
   flagged. A missing channel stays NULL here and is flagged: the fact imputes it from the
@@ -66,11 +70,18 @@ channel_aliases as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates') }}
+
+),
+
 validated as (
 
     select
         campaigns.*,
         channel_aliases.channel as channel_mapped,
+        fx_rates.rate_to_base as fx_rate_found,
         coalesce(campaigns.channel_alias, '') as channel_key,
         case
             when campaigns.date_day is null then 'missing_date'
@@ -85,6 +96,7 @@ validated as (
                 or campaigns.clicks < 0
                 or campaigns.conversions < 0 then 'negative_count'
             when campaigns.clicks > campaigns.impressions then 'clicks_above_impressions'
+            when {{ mca_needs_fx('campaigns.currency') }} and fx_rates.rate_to_base is null then 'missing_fx_rate'
         end as quarantine_reason,
         case
             when campaigns.date_day is not null
@@ -94,6 +106,9 @@ validated as (
     from campaigns
     left join channel_aliases
         on campaigns.channel_alias = channel_aliases.alias
+    left join fx_rates
+        on {{ mca_needs_fx('campaigns.currency') }}
+        and {{ mca_fx_join('fx_rates', 'campaigns.currency', 'campaigns.date_day') }}
 
 ),
 
@@ -196,9 +211,13 @@ final as (
             when ranked.channel_alias is not null then 'Other'
         end as channel,
 
-        -- measures (counts imputed with 0 as in the seed; money is never imputed)
-        ranked.cost,
-        ranked.revenue,
+        -- money in the base currency (converted when the row names another), never imputed
+        {{ mca_to_base('ranked.cost', 'ranked.currency', 'ranked.fx_rate_found') }} as cost,
+        {{ mca_to_base('ranked.revenue', 'ranked.currency', 'ranked.fx_rate_found') }} as revenue,
+        ranked.currency,
+        case when {{ mca_needs_fx('ranked.currency') }} then ranked.fx_rate_found end as fx_rate,
+
+        -- counts (imputed with 0 as in the seed)
         coalesce(ranked.impressions, 0) as impressions,
         coalesce(ranked.clicks, 0) as clicks,
         coalesce(ranked.conversions, 0) as conversions,

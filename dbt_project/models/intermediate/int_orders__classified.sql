@@ -2,11 +2,12 @@
   Every staged purchase line with one outcome:
     kept          counts towards RFM
     quarantined   cannot be used (reason: missing_customer_id, missing_order_date,
-                  missing_amount, negative_amount, negative_quantity)
+                  missing_amount, negative_amount, negative_quantity, missing_fx_rate)
     after_as_of   dated after the run's as_of: the RFM is as of that day, so later orders are
                   left out (only when as_of is set)
   and the reference date recency is measured to: as_of when set, else the latest valid order
-  in the data.
+  in the data. The amount is converted to the base currency at the rate of the order's day
+  (macros/currency.sql), before any sum.
 -#}
 with
 
@@ -16,18 +17,29 @@ orders as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates') }}
+
+),
+
 checked as (
 
     select
         orders.*,
+        fx_rates.rate_to_base as fx_rate_found,
         case
             when orders.customer_id is null then 'missing_customer_id'
             when orders.order_date is null then 'missing_order_date'
             when orders.amount is null then 'missing_amount'
             when orders.amount < 0 then 'negative_amount'
             when orders.quantity < 0 then 'negative_quantity'
+            when {{ mca_needs_fx('orders.currency') }} and fx_rates.rate_to_base is null then 'missing_fx_rate'
         end as quarantine_reason
     from orders
+    left join fx_rates
+        on {{ mca_needs_fx('orders.currency') }}
+        and {{ mca_fx_join('fx_rates', 'orders.currency', 'orders.order_date') }}
 
 ),
 
@@ -63,7 +75,9 @@ final as (
 
         -- measures
         checked.quantity,
-        checked.amount
+        {{ mca_to_base('checked.amount', 'checked.currency', 'checked.fx_rate_found') }} as amount,
+        checked.currency,
+        case when {{ mca_needs_fx('checked.currency') }} then checked.fx_rate_found end as fx_rate
 
     from checked
     cross join reference

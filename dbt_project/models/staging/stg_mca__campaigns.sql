@@ -22,8 +22,9 @@ renamed as (
         nullif(trim({{ mca_exact_text('source.channel') }}), '') as channel_raw,
         lower(nullif(trim({{ mca_exact_text('source.channel') }}), '')) as channel_alias,
         cast(source.{{ adapter.quote('date') }} as date) as date_day,
+        {{ mca_raw_currency('source', 'campaigns') }} as currency,
 
-        -- measures
+        -- measures (in `currency`, or the base currency when it is NULL)
         cast(source.cost as {{ mca_type_money() }}) as cost,
         cast(source.revenue as {{ mca_type_money() }}) as revenue,
         cast(source.impressions as {{ mca_type_int() }}) as impressions,

@@ -17,6 +17,7 @@ renamed as (
         nullif(trim({{ mca_exact_text('source.acquisition_channel') }}), '') as acquisition_channel_raw,
         lower(nullif(trim({{ mca_exact_text('source.acquisition_channel') }}), '')) as acquisition_channel_alias,
         cast(source.signup_date as date) as signup_date,
+        {{ mca_raw_currency('source', 'customers') }} as currency,
 
         -- behavioural features
         cast(source.age as {{ mca_type_int() }}) as age,

@@ -24,6 +24,7 @@ renamed as (
 
         -- attributes
         cast(source.order_date as date) as order_date,
+        {{ mca_raw_currency('source', 'orders') }} as currency,
 
         -- measures
         cast(source.quantity as {{ mca_type_int() }}) as quantity,

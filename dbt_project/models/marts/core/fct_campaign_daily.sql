@@ -5,6 +5,8 @@
   (channel_imputed_from says which). Ratios are computed per row from this row's counts and are
   NULL where the denominator is zero (no impressions, clicks, conversions or cost): a CPA of 0 for a
   campaign without conversions would be a lie. Percentages are in percent (CTR 2.5 = 2.5 %).
+  Money is in the base currency (converted row by row in int_campaigns__classified; currency
+  and fx_rate say how).
 -#}
 {#-
   Incremental: a build inserts the kept rows of the classified rows that changed since the fact
@@ -105,6 +107,8 @@ final as (
         kept.campaign_name,
         kept.channel_final as channel,
         kept.channel_raw,
+        kept.currency,
+        kept.fx_rate,
 
         -- measures
         kept.cost,

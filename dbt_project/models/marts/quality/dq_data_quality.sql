@@ -98,6 +98,7 @@ final as (
         -- run context
         {{ mca_as_of_date() }} as as_of_date,
         {{ mca_window_start_date() }} as window_start_date,
+        {{ mca_base_currency_sql() }} as base_currency,
         fact_flags.first_date,
         fact_flags.last_date,
 
