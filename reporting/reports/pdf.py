@@ -69,10 +69,11 @@ class _Styles:
                                        textColor=INK, alignment=TA_CENTER)
         self.meta = ParagraphStyle("meta", fontName=regular, fontSize=8, leading=10,
                                    textColor=MUTED, alignment=TA_CENTER)
+        # headings never end a page: keepWithNext moves them with what follows
         self.h2 = ParagraphStyle("h2", fontName=bold, fontSize=14, leading=18, textColor=INK,
-                                 spaceBefore=10, spaceAfter=6)
+                                 spaceBefore=10, spaceAfter=6, keepWithNext=1)
         self.h3 = ParagraphStyle("h3", fontName=bold, fontSize=10.5, leading=13, textColor=INK,
-                                 spaceBefore=6, spaceAfter=3)
+                                 spaceBefore=6, spaceAfter=3, keepWithNext=1)
         self.body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=12.5,
                                    textColor=colors.black)
         self.headline = ParagraphStyle("headline", parent=self.body, fontSize=10, leading=13.5,
@@ -81,6 +82,8 @@ class _Styles:
                                     textColor=MUTED)
         self.caption = ParagraphStyle("caption", parent=self.small, alignment=TA_CENTER,
                                       spaceAfter=8)
+        self.chart_title = ParagraphStyle("chart_title", parent=self.h3, spaceBefore=4,
+                                          spaceAfter=2)
         self.fonts = fonts
 
     def cell(self, size: float, align: int = TA_LEFT, bold: bool = False,
@@ -141,7 +144,9 @@ def _table(content_table: ContentTable, currency: str, styles: _Styles,
     fonts = styles.fonts
     columns, rows = content_table.columns, content_table.rows
     header = [c.label for c in columns]
-    body = [[fmt_value(row.get(c.key), c.kind, currency) for c in columns] for row in rows]
+    # the currency label is glued to its amount (no-break space): a cell never wraps "Rs." alone
+    body = [[glue_currency(fmt_value(row.get(c.key), c.kind, currency), currency) for c in columns]
+            for row in rows]
     widths = None
     while widths is None and size >= 6:
         widths = _column_widths(header, body, columns, fonts, size, width)
@@ -198,7 +203,8 @@ def _items_table(items: Sequence[Item], currency: str, styles: _Styles, width: f
             label += f'<br/><font size="6.5" color="#6C7A89">{fonts.markup(item.note)}</font>'
         cells: list[Flowable] = [
             Paragraph(label, styles.cell(size, indent=10 * item.level)),
-            Paragraph(fonts.markup(fmt_value(item.value, item.kind, currency)),
+            Paragraph(fonts.markup(glue_currency(fmt_value(item.value, item.kind, currency),
+                                                 currency)),
                       styles.cell(size, TA_RIGHT, bold=item.level == 0 and not with_notes)),
         ]
         if with_notes:
@@ -221,18 +227,23 @@ def _items_table(items: Sequence[Item], currency: str, styles: _Styles, width: f
     return table
 
 
-def _chart(path: Path, group: str, key: str, styles: _Styles) -> Flowable:
-    """The chart's picture at frame width (or less, if it would be too tall), with its
-    caption from the chart registry under it."""
+def _chart(path: Path, group: str, key: str, styles: _Styles,
+           lead: Sequence[Flowable] = ()) -> Flowable:
+    """The chart's title as a small heading, its picture at frame width (or less, if it would be
+    too tall) and its caption from the chart registry, kept together on one page: a chart never
+    starts a page without its title. ``lead`` (a section heading) goes first, in the same block
+    (keepWithNext does not join a heading to a KeepTogether)."""
     spec = chart_spec(group, key)
     caption = spec.caption if spec else ""
+    title = spec.title if spec else key.replace("_", " ").capitalize()
     image_width, image_height = ImageReader(str(path)).getSize()
     width = FRAME_WIDTH
     height = width * image_height / image_width
     if height > MAX_CHART_HEIGHT:
         width, height = width * MAX_CHART_HEIGHT / height, MAX_CHART_HEIGHT
     image = Image(str(path), width=width, height=height)
-    return KeepTogether([image, Paragraph(styles.fonts.markup(caption), styles.caption)])
+    return KeepTogether([*lead, Paragraph(styles.fonts.markup(title), styles.chart_title), image,
+                         Paragraph(styles.fonts.markup(caption), styles.caption)])
 
 
 def _headlines(content: ReportContent, styles: _Styles) -> Flowable:
@@ -294,9 +305,11 @@ def _story(content: ReportContent, charts: dict[str, Path],
     story += _table_block(content.channels, cur, styles, styles.h2)
     story += _table_block(content.top_campaigns, cur, styles, styles.h2)
 
-    story.append(Paragraph("Charts", styles.h2))
+    lead: list[Flowable] = [Paragraph("Charts", styles.h2)]
     for key, path in charts.items():
-        story.append(_chart(Path(path), REPORT, key, styles))
+        story.append(_chart(Path(path), REPORT, key, styles, lead))
+        lead = []
+    story += lead
 
     story += _segments(content, segment_charts, styles)
 
@@ -307,9 +320,10 @@ def _story(content: ReportContent, charts: dict[str, Path],
     ]))
     appendix = {k: p for k, p in (segment_charts or {}).items() if k in APPENDIX_CHARTS}
     if appendix:
-        story.append(Paragraph("Appendix: how the segments were chosen", styles.h2))
+        lead = [Paragraph("Appendix: how the segments were chosen", styles.h2)]
         for key, path in appendix.items():
-            story.append(_chart(Path(path), SEGMENT, key, styles))
+            story.append(_chart(Path(path), SEGMENT, key, styles, lead))
+            lead = []
     return story
 
 
@@ -333,10 +347,13 @@ def _executive(content: ReportContent, styles: _Styles) -> list[Flowable]:
     if not ex.recommendations:
         out.append(Paragraph(m(NO_RECOMMENDATION), styles.body))
     for rec in ex.recommendations:
-        out.append(Paragraph(f"<b>{m(rec.title)}.</b> {m(glue_currency(rec.text, cur))}",
-                             styles.headline, bulletText="•"))
-        out.append(Paragraph(m(rec.assumption), ParagraphStyle(
-            "assumption", parent=styles.small, leftIndent=10, spaceAfter=4)))
+        # a recommendation and its assumption stay on one page
+        out.append(KeepTogether([
+            Paragraph(f"<b>{m(rec.title)}.</b> {m(glue_currency(rec.text, cur))}",
+                      styles.headline, bulletText="•"),
+            Paragraph(m(rec.assumption), ParagraphStyle(
+                "assumption", parent=styles.small, leftIndent=10, spaceAfter=4)),
+        ]))
     out.append(Paragraph("Winners and losers", styles.h2))
     out.append(Paragraph(m(glue_currency(ex.ranking_note, cur)), styles.body))
     for table in (ex.best_roi, ex.worst_roi, ex.best_profit, ex.worst_profit):
@@ -350,7 +367,10 @@ def _executive(content: ReportContent, styles: _Styles) -> list[Flowable]:
 def _table_block(table: ContentTable, currency: str, styles: _Styles,
                  heading_style: ParagraphStyle | None = None) -> list[Flowable]:
     """A table as its spec says: heading (in ``heading_style``), then the table and its note,
-    or the empty-state sentence when there are no rows and the spec has one."""
+    or the empty-state sentence when there are no rows and the spec has one.
+
+    One :class:`KeepTogether`: a table that fits on a page is never split and starts on the page
+    of its heading; a longer one still starts under its heading and repeats its header row."""
     spec, m = table.spec, styles.fonts.markup
     out: list[Flowable] = []
     if spec.heading and heading_style is not None:
@@ -361,7 +381,7 @@ def _table_block(table: ContentTable, currency: str, styles: _Styles,
     out.append(_table(table, currency, styles))
     if spec.note:
         out.append(Paragraph(m(spec.note), styles.small))
-    return out
+    return [KeepTogether(out)]
 
 
 def _segments(content: ReportContent, segment_charts: dict[str, Path] | None,
