@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import math
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
 
 if TYPE_CHECKING:  # a type only: drawing needs matplotlib, not scikit-learn
     from segmentation.pipeline import SegmentationResult
@@ -32,11 +34,72 @@ CHART_FILES: dict[str, str] = {
 DPI = 120
 CHOSEN_COLOR = "#d62728"
 
+PHONE_DIR = "phone"
+"""Sub-folder, beside a chart's PNG, of its phone-sized copy (same file name)."""
+PHONE_WIDTH_IN = 4.0
+PHONE_DPI = 180
+"""A phone copy is 4 in at 180 dpi = 720 px: a 360 px wide screen at 2x, so its text (9-12 pt
+= 11-15 CSS px) stays legible where the desktop picture would be shrunk 3-4 times."""
+
 
 def _new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
+
+
+def phone_path(path: Path) -> Path:
+    """Where :func:`save_figure` writes the phone copy of the chart at ``path``."""
+    path = Path(path)
+    return path.parent / PHONE_DIR / path.name
+
+
+def _fit_for_phone(figure: Figure) -> None:
+    """Re-lay ``figure`` for a phone, in place: :data:`PHONE_WIDTH_IN` wide, two side-by-side
+    panels stacked, titles wrapped, category labels that would overlap turned."""
+    panels = [ax for ax in figure.axes if ax.get_subplotspec() is not None
+              and ax.get_label() != "<colorbar>"]
+    width, height = figure.get_size_inches()
+    shape = panels[0].get_subplotspec().get_gridspec().get_geometry() if panels else (1, 1)
+    if len(panels) == 2 and shape == (1, 2):
+        grid = figure.add_gridspec(2, 1)
+        for row, ax in enumerate(panels):
+            ax.set_subplotspec(grid[row, 0])
+            ax.yaxis.set_tick_params(labelleft=True)
+        height = height * 1.6
+    figure.set_size_inches(PHONE_WIDTH_IN, min(max(height, 3.0), 7.5))
+    texts = [figure._suptitle] if figure._suptitle is not None else []
+    for ax in figure.axes:
+        texts += [ax.title, ax._left_title, ax._right_title]
+    for text in texts:
+        text.set_wrap(True)
+    for ax in panels:  # long category names (segments) on two lines, not half the width
+        if isinstance(ax.yaxis.get_major_locator(), FixedLocator):
+            names = [t.get_text() for t in ax.get_yticklabels()]
+            if any(len(name) > 18 for name in names):
+                ax.set_yticks(ax.get_yticks(), labels=[textwrap.fill(n, 18) for n in names])
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for ax in panels:
+        labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        if any(a.x1 + 2 > b.x0 for a, b in zip(boxes, boxes[1:], strict=False)):
+            for label in labels:
+                label.set_rotation(35)
+                label.set_horizontalalignment("right")
+                label.set_rotation_mode("anchor")
+
+
+def save_figure(figure: Figure, path: Path, dpi: int, **savefig: object) -> Path:
+    """Write ``figure`` to ``path`` at ``dpi``, then a phone copy (:func:`phone_path`) re-laid
+    by :func:`_fit_for_phone`; the HTML report shows that copy on narrow screens."""
+    path = Path(path)
+    figure.savefig(path, dpi=dpi, **savefig)
+    phone = phone_path(path)
+    phone.parent.mkdir(parents=True, exist_ok=True)
+    _fit_for_phone(figure)
+    figure.savefig(phone, dpi=PHONE_DPI, **savefig)
+    return path
 
 
 def _segment_labels(result: SegmentationResult) -> list[str]:
@@ -151,7 +214,7 @@ def save_charts(result: SegmentationResult, out_dir: Path) -> dict[str, Path]:
         path = out_dir / CHART_FILES[key]
         figure = build(result)
         try:
-            figure.savefig(path, dpi=DPI)
+            save_figure(figure, path, DPI)
         finally:
             figure.clear()
         written[key] = path

@@ -34,6 +34,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from reporting.report_data import ReportData
 from reporting.reports.fonts import matplotlib_font_family
 from segmentation.charts import CHART_FILES as SEGMENT_CHART_FILES
+from segmentation.charts import save_figure
 
 log = logging.getLogger(__name__)
 
@@ -371,7 +372,7 @@ CHART_FILES: dict[str, str] = {c.key: c.file for c in charts_in(REPORT)}
 
 def render_charts(data: ReportData, out_dir: Path) -> dict[str, Path]:
     """Write the :data:`REPORT` charts of :data:`CHARTS` as PNG into ``out_dir`` (created if
-    needed).
+    needed), each with its phone copy in ``out_dir/phone`` (:func:`segmentation.charts.save_figure`).
 
     Returns ``{key: path}`` for every key of :data:`CHART_FILES`, in report order. A chart
     without data is still written, as a "No data" placeholder.
@@ -386,7 +387,7 @@ def render_charts(data: ReportData, out_dir: Path) -> dict[str, Path]:
             path = out_dir / spec.file
             figure = spec.draw(data, spec.title)
             try:
-                figure.savefig(path, dpi=DPI, facecolor="white")
+                save_figure(figure, path, DPI, facecolor="white")
             finally:
                 figure.clear()
             written[spec.key] = path

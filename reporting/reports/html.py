@@ -1,7 +1,9 @@
 """The executive summary as one self-contained HTML file (Jinja2, autoescaped).
 
 Charts are inlined as base64 ``data:`` URIs and the CSS is inline, so the file makes no request
-of any kind and can be mailed or archived as is. Text from the data is escaped by Jinja's
+of any kind and can be mailed or archived as is. A chart with a phone copy
+(:func:`segmentation.charts.phone_path`) is a ``<picture>``: the phone copy, at 2x, on screens up to
+600 px wide, the desktop picture elsewhere; so neither is shrunk to a fraction of its size. Text from the data is escaped by Jinja's
 autoescape; numbers go through the filters registered here (the same formatters as the PDF).
 """
 
@@ -20,6 +22,7 @@ from markupsafe import Markup
 from reporting.report_data import ReportData
 from reporting.warehouse.base import CONTROL_CHARACTERS
 from reporting.reports.charts import REPORT, SEGMENT, chart_spec
+from segmentation.charts import phone_path
 from reporting.reports.content import APPENDIX_CHARTS, NO_RECOMMENDATION, build_content
 from reporting.reports.formatting import (
     fmt_count,
@@ -88,15 +91,18 @@ def data_uri(path: Path) -> str:
 
 def _figures(charts: dict[str, Path] | None, group: str) -> list[dict[str, Any]]:
     """The charts given, in their order, with title and caption from the chart registry (a key
-    it does not know gets a title made from the key and no caption)."""
+    it does not know gets a title made from the key and no caption), and the phone copy's URI
+    when there is one."""
     figures = []
     for key, path in (charts or {}).items():
         spec = chart_spec(group, key)
+        phone = phone_path(path)
         figures.append({
             "key": key,
             "title": spec.title if spec else key.replace("_", " ").capitalize(),
             "caption": spec.caption if spec else "",
             "src": data_uri(path),
+            "phone_src": data_uri(phone) if phone.is_file() else None,
         })
     return figures
 
