@@ -1,5 +1,6 @@
 """The HTML report in headless Chromium: it loads at phone and desktop widths, logs no console
-message, and nothing is wider than the phone's screen (wide tables scroll in their own box).
+message, nothing is wider than the window, no table is wider than its box (under 600 px a table is
+one card per row) and no chart is shrunk far below its own width (a phone gets the phone copy).
 
 Needs Debian's ``chromium`` package. Without the binary the tests skip, unless
 MCA_REQUIRE_BROWSER=1, which makes a missing browser a failure.
@@ -8,6 +9,7 @@ MCA_REQUIRE_BROWSER=1, which makes a missing browser a failure.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -30,10 +32,15 @@ srcdoc="{srcdoc}"></iframe><pre id="probe">pending</pre><script>
 window.addEventListener("load", () => {{
   const frame = document.getElementById("report");
   const doc = frame.contentDocument;
+  const tables = Array.from(doc.querySelectorAll("table")).map(t => ({{
+    id: t.id, width: t.getBoundingClientRect().width, box: t.parentElement.clientWidth}}));
+  const images = Array.from(doc.images).map(i => ({{
+    alt: i.alt, width: i.getBoundingClientRect().width, natural: i.naturalWidth,
+    phone: i.currentSrc !== i.src}}));
   document.getElementById("probe").textContent = "scrollWidth=" +
     doc.documentElement.scrollWidth + " innerWidth=" + frame.contentWindow.innerWidth +
     " images=" + Array.from(doc.images).filter(i => i.complete && i.naturalWidth > 0).length +
-    "/" + doc.images.length;
+    "/" + doc.images.length + " layout=" + JSON.stringify({{tables, images}});
 }});
 </script></body></html>"""
 """A page that shows the report in an iframe of a given width and measures it (headless
@@ -79,7 +86,7 @@ def test_console_detection_works(tmp_path: Path) -> None:
     assert any("Uncaught ReferenceError" in m for m in messages)
 
 
-@pytest.mark.parametrize("width,height", [(375, 800), (1280, 900)])
+@pytest.mark.parametrize("width,height", [(390, 800), (1280, 900)])
 def test_screenshot_loads_without_console_errors(built: BuiltReports, tmp_path: Path,
                                                  width: int, height: int) -> None:
     shot = tmp_path / f"report-{width}.png"
@@ -96,11 +103,13 @@ def test_screenshot_loads_without_console_errors(built: BuiltReports, tmp_path: 
         assert gray.getpixel((width // 2, 8)) < 100
 
 
-@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("width", [390, 1280])
 def test_nothing_wider_than_the_window(built: BuiltReports, tmp_path: Path, width: int) -> None:
     """The report, framed at a phone's and a desktop's width by a probe page (the report itself
-    has no script), is no wider than its frame: wide tables scroll inside their own box. Every
-    image decodes."""
+    has no script), is no wider than its frame; no table is wider than the window or its own box
+    (nothing to scroll sideways: at 390 px tables are cards); every image decodes, fits, and is
+    shown at no less than half its own width (the phone copy at 390 px, the desktop picture at
+    1280 px)."""
     probe = tmp_path / "probe.html"
     source = built.html.read_text(encoding="utf-8")
     probe.write_text(PROBE_PAGE.format(width=width, srcdoc=html.escape(source, quote=True)),
@@ -115,3 +124,14 @@ def test_nothing_wider_than_the_window(built: BuiltReports, tmp_path: Path, widt
     assert scroll_width <= inner_width
     assert images == 8 and loaded == images
     assert console_messages(done.stderr) == []
+    layout = json.loads(html.unescape(done.stdout).split(" layout=", 1)[1].split("</pre>")[0])
+    assert len(layout["tables"]) >= 10
+    for table in layout["tables"]:
+        assert table["width"] <= width, table
+        assert table["width"] <= table["box"] + 1, f"table scrolls sideways: {table}"
+    assert len(layout["images"]) == 8
+    for image in layout["images"]:
+        assert 0 < image["width"] <= width, image
+        # naturalWidth is in CSS px (the phone copy is 2x): not shrunk 4x as before #17
+        assert 0.8 <= image["natural"] / image["width"] <= 2.0, image
+        assert image["phone"] == (width <= 600), image

@@ -71,7 +71,8 @@ def test_empty_data_draws_placeholders_and_reports_still_build(tmp_path: Path) -
     assert "Segmentation did not run" in text
     source = html.read_text(encoding="utf-8")
     assert "Segmentation did not run" in source
-    assert source.count("data:image/png;base64,") == 5
+    assert source.count("<img ") == 5
+    assert source.count("data:image/png;base64,") == 10  # each chart and its phone copy (#17)
 
 
 @pytest.mark.parametrize("value,expected", [

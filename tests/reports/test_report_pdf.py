@@ -12,8 +12,18 @@ from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from reporting.reports import headline_sentences
+from reporting.reports.charts import REPORT, SEGMENT, charts_in
+from reporting.reports.content import Table as ContentTable
+from reporting.reports.content import build_content
 from reporting.reports.fonts import pdf_fonts
-from reporting.reports.formatting import fmt_money, fmt_money_compact, fmt_pct, fmt_ratio, fmt_share
+from reporting.reports.formatting import (
+    fmt_money,
+    fmt_money_compact,
+    fmt_pct,
+    fmt_ratio,
+    fmt_share,
+    fmt_value,
+)
 from reporting.reports.narrative import best_and_worst_channel
 from tests.reports.conftest import MARKUP_NAME, RUN_ID, BuiltReports
 
@@ -146,3 +156,70 @@ def test_every_page_renders(built: BuiltReports, tmp_path: Path) -> None:
             dark = sum(gray.histogram()[:200]) / (gray.size[0] * gray.size[1])
             assert dark > 0.01, f"{image_path.name} looks blank"
             assert ImageStat.Stat(gray).stddev[0] > 10
+
+
+# ---- layout (#17): read with pdftotext -layout, one string per page -------------------------
+
+
+@pytest.fixture(scope="module")
+def layout_pages(built: BuiltReports) -> list[str]:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: install the Debian package poppler-utils")
+    done = subprocess.run(["pdftotext", "-layout", str(built.pdf), "-"], check=True,
+                          capture_output=True, text=True, timeout=120)
+    return done.stdout.split("\f")[:len(PdfReader(built.pdf).pages)]
+
+
+def test_currency_label_never_alone_on_a_line(built: BuiltReports, layout_pages: list[str]) -> None:
+    alone = re.compile(r"^\s*(Rs\.|EUR|USD|" + re.escape(built.data.currency) + r")\s*$")
+    assert "Rs." in "".join(layout_pages)
+    for number, page in enumerate(layout_pages, start=1):
+        lines = [line for line in page.replace("\u00a0", " ").splitlines() if alone.match(line)]
+        assert not lines, f"page {number}: a currency label alone on a line"
+
+
+def _tables(built: BuiltReports) -> list[ContentTable]:
+    content = build_content(built.data)
+    tables = [content.channels, content.top_campaigns]
+    ex = content.executive
+    if ex is not None:
+        tables += [ex.change, ex.channel_changes, ex.risers, ex.fallers, ex.best_roi,
+                   ex.worst_roi, ex.best_profit, ex.worst_profit]
+    if content.segments is not None and content.segments.by_channel is not None:
+        tables.append(content.segments.by_channel)
+    return [t for t in tables if t.spec.heading and t.rows]
+
+
+def test_table_heading_on_the_page_of_its_first_rows(built: BuiltReports,
+                                                     layout_pages: list[str]) -> None:
+    """Each table's heading is on the page of the table's header and first two rows (the table
+    moves to the next page whole, or starts under its heading)."""
+    tables = _tables(built)
+    assert len(tables) >= 6
+    cur = built.data.currency
+    for table in tables:
+        heading = table.spec.heading
+        pages = [i for i, page in enumerate(layout_pages)
+                 if any(line.strip() == heading for line in page.splitlines())]
+        assert len(pages) == 1, f"heading {heading!r} on pages {pages}"
+        after = _flat(layout_pages[pages[0]].split(heading, 1)[1])
+        assert _flat(" ".join(c.label for c in table.spec.columns[-2:])) in after, heading
+        for row in table.rows[:2]:
+            last = table.spec.columns[-1]
+            assert _flat(fmt_value(row.get(last.key), last.kind, cur)) in after, heading
+
+
+def test_every_chart_has_its_heading_on_its_page(layout_pages: list[str]) -> None:
+    """No page holds a chart without its title: the title line is on the caption's page, above
+    it, and every page has text besides the footer."""
+    charts = charts_in(REPORT) + charts_in(SEGMENT)
+    for spec in charts:
+        pages = [i for i, page in enumerate(layout_pages) if _flat(spec.caption) in _flat(page)]
+        assert len(pages) == 1, f"caption of {spec.key} on pages {pages}"
+        lines = [line.strip() for line in layout_pages[pages[0]].splitlines()]
+        assert spec.title in lines, f"{spec.key}: no heading on its page"
+        flat = _flat(layout_pages[pages[0]])
+        assert flat.index(spec.title) < flat.index(_flat(spec.caption))
+    for number, page in enumerate(layout_pages, start=1):
+        body = [line for line in page.splitlines() if line.strip() and f"page {number}" not in line]
+        assert len(body) >= 3, f"page {number} is (nearly) empty"
