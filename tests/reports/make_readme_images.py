@@ -2,8 +2,10 @@
 
     .venv/bin/python -m tests.reports.make_readme_images
 
-writes docs/images/report_pdf_page1.png (the PDF's first page, via pdftoppm) and
-docs/images/report_html.png (headless Chromium, 1280 px wide). Needs poppler-utils and chromium.
+writes docs/images/report_pdf_page1.png (the PDF's first page, via pdftoppm at 110 dpi),
+docs/images/report_html.png (headless Chromium, 1280 px wide, scaled to 1024) and
+docs/images/report_html_mobile.png (390 px wide, as a phone shows it: tables as cards, the
+charts' phone copies). Needs poppler-utils and chromium.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def main() -> int:
         if done.returncode != 0 or not shot.is_file():
             raise SystemExit(f"chromium failed:\n{done.stderr[-2000:]}")
         _save_small(shot, IMAGES / "report_html.png", width=1024)
+        phone = base / "html-390.png"
+        done = run_chromium(built.html.as_uri(), base / "profile", "--window-size=390,2600",
+                            f"--screenshot={phone}")
+        if done.returncode != 0 or not phone.is_file():
+            raise SystemExit(f"chromium failed:\n{done.stderr[-2000:]}")
+        _save_small(phone, IMAGES / "report_html_mobile.png")
     return 0
 
 
