@@ -121,6 +121,10 @@ def test_quarantine_gate_fails_the_run_and_posts_an_alert(duckdb_settings_factor
 def test_a_second_run_on_the_same_warehouse_exits_clearly(target, duckdb_settings_factory,
                                                           server_settings_factory, tmp_path):
     s = duckdb_settings_factory("lock") if target == "duckdb" else server_settings_factory(Target.mariadb, "lock")
+    if target == "duckdb":
+        import duckdb
+
+        duckdb.connect(str(s.duckdb_path)).close()  # a warehouse that exists (a missing file is exit 2)
     with run_lock(s):
         started = time.monotonic()
         result = cli(s, "run", "--out", str(tmp_path / "out"), "--wait", "1")

@@ -131,7 +131,8 @@ def test_segments_and_data_quality(built: BuiltReports, text: str) -> None:
     assert fmt_pct(dq["completeness_pct"]) in flat
     shown = 0
     labels = built.data.quarantine_labels()
-    assert len(labels) == 9 and labels["negative_count"] == "negative impressions, clicks or conversions"
+    assert len(labels) == 10 and labels["negative_count"] == "negative impressions, clicks or conversions"
+    assert labels["missing_fx_rate"] == "no exchange rate"
     for reason, count in built.data.quarantined_by_reason().items():
         if count:
             assert f"{labels[reason]} {count:,}" in flat
