@@ -32,7 +32,7 @@ SEGMENTS_TABLE = CUSTOMER_SEGMENTS.name
 RUNS_TABLE = SEGMENT_RUNS.name
 SEGMENTS_COMMENT = f"{MCA_TABLE_MARKER} segment"
 SEGMENT_CHANNEL_COLUMNS = ("segment_id", "segment_name", "channel", "customers", "revenue",
-                           "cost_per_acquired_customer")
+                           "cost_per_acquired_customer", "acquisition_cost")
 
 
 def read_customer_features(wh: Warehouse, feature_set: str = "behavioural") -> pd.DataFrame:
@@ -115,7 +115,7 @@ def read_segment_channels(wh: Warehouse) -> pd.DataFrame:
     if not wh.table_exists(wh.settings.schema, "rpt_segment_channel"):
         return pd.DataFrame(columns=list(SEGMENT_CHANNEL_COLUMNS))
     frame = wh.read_mart("rpt_segment_channel", SEGMENT_CHANNEL_COLUMNS, order_by=["segment_id", "channel"])
-    for col in ("customers", "revenue", "cost_per_acquired_customer"):
+    for col in ("customers", "revenue", "cost_per_acquired_customer", "acquisition_cost"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     return frame
 

@@ -202,6 +202,7 @@ SEGMENT_TABLE = TableSpec(
         Column("size", "Customers", "count"),
         Column("share", "Share", "share"),
         Column("revenue_mean", "Mean revenue", "money"),
+        Column("acquisition_cost_per_customer", "Acquisition cost per customer", "money"),
     ),
     name_key="segment",
 )
@@ -213,7 +214,7 @@ SEGMENT_CHANNEL_TABLE = TableSpec(
         Column("channel", "Acquisition channel", "text"),
         Column("customers", "Customers", "count"),
         Column("revenue", "Revenue", "money"),
-        Column("cost_per_acquired_customer", "Cost per acquired customer", "money"),
+        Column("acquisition_cost", "Acquisition cost", "money"),
     ),
 )
 """Left out of the report when segmentation has no acquisition channels (``by_channel`` None)."""
@@ -396,10 +397,23 @@ def quality(data: ReportData) -> list[Item]:
     return items + customers
 
 
+def _acquisition_cost_per_customer(by_channel: pd.DataFrame | None) -> dict[int, float]:
+    """Per segment: the cost of acquiring its own customers (each customer at their acquisition
+    channel's cost per acquired customer) over those customers: it differs between segments with
+    their channel mix, where the channel's own figure is the same in every segment."""
+    if by_channel is None or by_channel.empty or "acquisition_cost" not in by_channel:
+        return {}
+    known = by_channel.dropna(subset=["acquisition_cost"])
+    sums = known.groupby("segment_id")[["acquisition_cost", "customers"]].sum()
+    return {int(s): float(r.acquisition_cost) / float(r.customers)
+            for s, r in sums.iterrows() if float(r.customers) > 0}
+
+
 def segments(summary: SegmentSummary | None) -> SegmentsContent | None:
     if summary is None:
         return None
     profiles = summary.profiles.sort_values("segment_id", kind="mergesort")
+    per_customer = _acquisition_cost_per_customer(summary.by_channel)
     rows = []
     for record in profiles.to_dict("records"):
         rows.append({
@@ -407,6 +421,7 @@ def segments(summary: SegmentSummary | None) -> SegmentsContent | None:
             "size": record.get("size"),
             "share": record.get("share"),
             "revenue_mean": record.get("revenue_mean"),
+            "acquisition_cost_per_customer": per_customer.get(int(record["segment_id"])),
         })
     by_channel = None
     if summary.by_channel is not None and not summary.by_channel.empty:

@@ -158,6 +158,7 @@ def test_undefined_ratios_and_segment_channels(built: BuiltReports, tmp_path) ->
     segments = replace(built.data.segments, by_channel=pd.DataFrame({
         "segment_id": [0, 1], "segment_name": ["top <b>", "rest"], "channel": ["Email", "Other"],
         "customers": [10, 5], "revenue": [1000.0, 20.5], "cost_per_acquired_customer": [12.0, None],
+        "acquisition_cost": [120.0, None],
     }))
     data = replace(built.data, channels=channels, segments=segments)
     html_path = write_html(data, built.charts, tmp_path / "r.html")
@@ -167,11 +168,16 @@ def test_undefined_ratios_and_segment_channels(built: BuiltReports, tmp_path) ->
     assert row[0] == str(channels.loc[last, "channel"])
     assert (row[4], row[5], row[8]) == ("n/a", "n/a", "n/a")
     assert parser.tables["segment-channel-table"][1:] == [
-        ["top <b>", "Email", "10", "Rs. 1,000.00", "Rs. 12.00"],
+        ["top <b>", "Email", "10", "Rs. 1,000.00", "Rs. 120.00"],
         ["rest", "Other", "5", "Rs. 20.50", "n/a"],
     ]
     pdf_path = write_pdf(data, built.charts, tmp_path / "r.pdf")
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(pdf_path).pages).split())
     money = fmt_money(channels.loc[last, "profit"], "Rs.")
     assert f"{money} n/a n/a" in text
-    assert "top <b> Email 10 Rs. 1,000.00 Rs. 12.00" in text
+    assert "top <b> Email 10 Rs. 1,000.00 Rs. 120.00" in text
+    # segment 0's own acquisition cost per customer: 120.00 for its 10 customers; segment 1's
+    # only channel has no cost, so it has none
+    segment_rows = parser.tables["segment-table"][1:]
+    assert segment_rows[0][0].startswith("0:") and segment_rows[0][-1] == "Rs. 12.00"
+    assert segment_rows[1][0].startswith("1:") and segment_rows[1][-1] == "n/a"

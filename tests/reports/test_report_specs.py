@@ -108,6 +108,7 @@ def with_every_table(data: ReportData) -> ReportData:
     by_channel = pd.DataFrame({
         "segment_id": [0, 1], "segment_name": ["top <b>", "rest"], "channel": ["Email", "Other"],
         "customers": [10, 5], "revenue": [1000.0, 20.5], "cost_per_acquired_customer": [12.0, None],
+        "acquisition_cost": [120.0, None],
     })
     assert data.segments is not None
     return replace(data, segments=replace(data.segments, by_channel=by_channel))

@@ -110,6 +110,8 @@ def test_segment_views_join_segments_to_channels_and_cost(warehouse, customers, 
         assert int(row.customers) == sizes[raw_name]
         assert float(row.revenue) == pytest.approx(revenue[raw_name])
         assert float(row.cost_per_acquired_customer) == pytest.approx(float(channel_cost.get(channel, 0.0)) / sizes[raw_name])
+        # the segment acquired all of the channel's customers, so its share is the channel's cost
+        assert float(row.acquisition_cost) == pytest.approx(float(channel_cost.get(channel, 0.0)))
     # the crafted campaigns give Email a cost; its cost per acquired customer is that cost / 600
     assert float(by[by.channel == "Email"].iloc[0].cost_per_acquired_customer) == pytest.approx(
         float(channel_cost["Email"]) / 600)

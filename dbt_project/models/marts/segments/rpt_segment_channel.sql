@@ -1,7 +1,11 @@
 {#-
-  Per segment and acquisition channel: customers, their revenue, and what the channel paid per
+  Per segment and acquisition channel: customers, their revenue, what the channel paid per
   customer it acquired (the channel's campaign cost over the window / all customers acquired
-  through it, whatever their segment). Customers without an acquisition channel are left out.
+  through it, whatever their segment: the same for every segment of a channel), and the
+  segment's own share of that cost (acquisition_cost: the channel's cost per acquired customer
+  x the segment's customers from it). A segment's acquisition cost per customer is the sum of its
+  acquisition_cost over its channels / its customers with a channel, which differs by segment
+  with its channel mix. Customers without an acquisition channel are left out.
 -#}
 with
 
@@ -77,7 +81,8 @@ final as (
         segment_channel.revenue,
         acquired.acquired_customers as channel_acquired_customers,
         coalesce(channel_performance.cost, 0) as channel_cost,
-        {{ mca_safe_divide('coalesce(channel_performance.cost, 0)', 'acquired.acquired_customers') }} as cost_per_acquired_customer
+        {{ mca_safe_divide('coalesce(channel_performance.cost, 0)', 'acquired.acquired_customers') }} as cost_per_acquired_customer,
+        {{ mca_safe_divide('coalesce(channel_performance.cost, 0) * segment_channel.customers', 'acquired.acquired_customers') }} as acquisition_cost
     from segment_channel
     inner join channels
         on segment_channel.channel_id = channels.channel_id
