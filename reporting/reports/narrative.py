@@ -23,6 +23,10 @@ TREND_WINDOW_DAYS = 30
 FLAT_CHANGE_PCT = 0.05
 """A change smaller than this (in percent) is reported as flat."""
 
+#: dim_channel's channel for names the channel_aliases seed does not know (channel_group Unknown):
+#: reported, never ranked as if it were a channel.
+OTHER_CHANNEL = "Other"
+
 
 def headline_sentences(data: ReportData) -> list[str]:
     """Two or three sentences: the period's totals, the best and worst channel by ROI (the
@@ -55,12 +59,18 @@ def _channel_sentence(data: ReportData) -> str:
     if channels.empty:
         return ""
     ranked = channels.sort_values("roi_rank", kind="mergesort")
+    other = ranked[ranked["channel"] == OTHER_CHANNEL]
+    ranked = ranked[ranked["channel"] != OTHER_CHANNEL]  # not a channel: never best or worst
     defined = ranked[ranked["roi"].notna()]
     undefined = len(ranked) - len(defined)
     if defined.empty:
         return "No channel had any cost, so no channel has an ROI."
     tail = f" {undefined} channel{'s' if undefined != 1 else ''} had no cost, so no ROI." \
         if undefined else ""
+    if not other.empty:
+        tail += (f" Rows whose channel name mca does not recognise ({fmt_money_compact(other.iloc[0].get('cost'), data.currency)}"
+                 f" of cost) are reported as {OTHER_CHANNEL} and not ranked; add their names to the"
+                 " channel_aliases seed to count them in a channel.")
     best = defined.iloc[0]
     if len(defined) == 1:
         return f"{best['channel']} was the only channel with an ROI: {fmt_pct(best['roi'])}.{tail}"
@@ -114,7 +124,7 @@ def revenue_trend_sentence(daily: pd.DataFrame, currency: str) -> str:
 def best_and_worst_channel(data: ReportData) -> tuple[Any, Any]:
     """Names of the best and worst channel by ROI (roi_rank order), None when undefined."""
     defined = data.channels.sort_values("roi_rank", kind="mergesort")
-    defined = defined[defined["roi"].notna()]
+    defined = defined[defined["roi"].notna() & (defined["channel"] != OTHER_CHANNEL)]
     if defined.empty:
         return None, None
     return defined.iloc[0]["channel"], defined.iloc[-1]["channel"]

@@ -97,6 +97,12 @@ def test_headlines(built: BuiltReports, parsed: ReportParser) -> None:
     headlines = parsed.list_items[first:first + len(expected)]
     assert headlines == [" ".join(s.split()) for s in expected]
     assert built.data.channels.iloc[0]["channel"] in headlines[1]
+    # Other (unrecognised channel names, in the crafted rows) is reported, never best or worst
+    from reporting.reports.narrative import best_and_worst_channel
+
+    assert "Other" in set(built.data.channels["channel"]) and "Other" not in best_and_worst_channel(built.data)
+    assert "are reported as Other and not ranked" in headlines[1]
+    assert not headlines[1].endswith("Other the lowest")
 
 
 def test_markup_name_is_escaped_never_raw(built: BuiltReports, source: str,

@@ -4,7 +4,8 @@
   sums: total revenue / total cost), which is what "the channel's ROI" means. The seed averages the
   per-row ROI instead, which lets a day with 2 of cost weigh as much as a day with 20,000; those
   averages are kept, named avg_*, for comparison. roi_rank 1 = best ROI; channels without cost
-  (ROI undefined) rank last.
+  (ROI undefined) rank after the others, and Other (channel names mca does not recognise, not a
+  channel) after all of them: it is reported, never ranked among the channels.
 -#}
 {{
     config(
@@ -91,7 +92,11 @@ final as (
 
         ratios.outlier_days,
         row_number() over (
-            order by case when ratios.roi is null then 1 else 0 end, ratios.roi desc, channels.sort_order
+            order by
+                case when channels.channel_group = 'Unknown' then 1 else 0 end,
+                case when ratios.roi is null then 1 else 0 end,
+                ratios.roi desc,
+                channels.sort_order
         ) as roi_rank
     from ratios
     inner join channels
