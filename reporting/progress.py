@@ -80,7 +80,9 @@ class _LiveTask(Task):
             fields["description"] = description
         if total is not None:
             fields["total"] = total
-        self.progress.update(self.task_id, **fields)
+        # a new description (the dbt node now running, the k just scored) is drawn at once: at
+        # rich's 10 redraws a second a fast step would otherwise never be seen
+        self.progress.update(self.task_id, refresh=description is not None, **fields)
 
 
 class LiveProgress(StageProgress):
