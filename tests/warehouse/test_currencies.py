@@ -6,6 +6,7 @@ no base currency works as before; several currencies without a base currency fai
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pandas as pd
@@ -65,9 +66,31 @@ def _money(frame: pd.DataFrame, column: str) -> list[D]:
     return [D(str(v)).quantize(D("0.0001")) for v in frame[column]]
 
 
+def _load_customers_and_orders(settings) -> None:
+    """Customers and order lines in several currencies (one customer and one line without a rate)."""
+    customers = crafted.CUSTOMERS.copy()
+    customers["currency"] = ["USD", "JPY", None, "EUR", None, None]
+    orders = pd.DataFrame({
+        "customer_id": [1, 1, 2, 3],
+        "order_date": [J1, J2, J1, J3],
+        "quantity": pd.array([1, 2, 1, 1], dtype="Int64"),
+        "amount": [10.0, 100.0, 10.0, 40.0],
+        "currency": ["EUR", "USD", "GBP", "usd"],  # GBP's first rate is after J1
+    })
+    with Warehouse(settings) as wh:
+        wh.replace_table(settings.raw_schema, CUSTOMERS_WITH_CURRENCY, customers[[c.name for c in CUSTOMERS.loaded_columns]],
+                         comment=f"{MCA_TABLE_MARKER} tests")
+        wh.replace_table(settings.raw_schema, ORDERS_WITH_CURRENCY, orders, comment=f"{MCA_TABLE_MARKER} tests")
+
+
 def test_amounts_are_converted_at_the_rate_of_their_day_before_any_sum(settings):
+    """Campaign money at the rate of its day; order lines at theirs and a customer's lifetime
+    revenue at the as_of day's; a row without a rate quarantined (missing_fx_rate); then a new
+    rate reclassifies the rows it converts on the next (not full) build. One warehouse, two
+    builds per target."""
     _load(settings)
-    build(settings, AS_OF, extra_vars={"base_currency": "EUR"})
+    _load_customers_and_orders(settings)
+    build(replace(settings, base_currency="EUR"), AS_OF)
 
     fact = read(settings, "select campaign_day_id, currency, fx_rate, cost, revenue from {t} "
                           "order by campaign_day_id", "fct_campaign_daily")
@@ -95,14 +118,28 @@ def test_amounts_are_converted_at_the_rate_of_their_day_before_any_sum(settings)
     dq = read(settings, "select rows_read, rows_kept, rows_quarantined from {t}", "dq_data_quality").iloc[0]
     assert (int(dq.rows_read), int(dq.rows_kept), int(dq.rows_quarantined)) == (9, 7, 2)
 
+    # order lines and customers
+    lines = read(settings, "select customer_id, row_outcome, quarantine_reason, amount from {t} "
+                           "order by customer_id, order_date", "int_orders__classified")
+    assert lines[["row_outcome", "quarantine_reason"]].fillna("").values.tolist() == [
+        ["kept", ""], ["kept", ""], ["quarantined", "missing_fx_rate"], ["kept", ""]]
+    assert _money(lines.iloc[[0, 1, 3]], "amount") == [D("10"), D("90"), D("38")]  # USD 0.90 on J2, 0.95 on J3
+    rfm = read(settings, "select customer_id, monetary from {t} order by customer_id", "dim_customer_rfm")
+    assert rfm.customer_id.astype(int).tolist() == [1, 3]
+    assert _money(rfm, "monetary") == [D("100"), D("38")]
 
-def test_a_new_rate_reclassifies_the_rows_it_converts(settings):
-    _load(settings)
-    build(settings, AS_OF, extra_vars={"base_currency": "EUR"})
+    people = read(settings, "select customer_id, row_outcome, quarantine_reason, revenue from {t} "
+                            "order by customer_id", "int_customers__classified").set_index("customer_id")
+    # customer 1's 250 USD at the latest USD rate on or before as_of (0.95 of J3)
+    assert D(str(people.loc[1, "revenue"])).quantize(D("0.01")) == D("237.50")
+    assert (people.loc[2, "row_outcome"], people.loc[2, "quarantine_reason"]) == ("quarantined", "missing_fx_rate")
+    assert D(str(people.loc[4, "revenue"])).quantize(D("0.01")) == D("800.00")  # EUR, the base
+
+    # a GBP rate for J1 arrives: row 5 is converted on the next build
     with Warehouse(settings) as wh:
         wh.execute(f"insert into {wh.raw('fx_rates')} (rate_date, currency, rate_to_base) "
                    f"values ({wh.placeholder}, {wh.placeholder}, {wh.placeholder})", [J1, "GBP", 1.10])
-    build(settings, AS_OF, extra_vars={"base_currency": "EUR"})  # not a full refresh
+    build(replace(settings, base_currency="EUR"), AS_OF)  # not a full refresh
     row = read(settings, "select cost, revenue, fx_rate from {t} where campaign_day_id = 5", "fct_campaign_daily")
     assert _money(row, "cost") == [D("33")] and _money(row, "revenue") == [D("66")]
     assert float(row.fx_rate.iloc[0]) == pytest.approx(1.10)
@@ -152,42 +189,6 @@ def test_run_with_a_base_currency_prints_its_code_and_the_converted_totals(duckd
 
     bad = CliRunner().invoke(app, ["build", "--base-currency", "EURO", "--duckdb-path", str(s.duckdb_path)])
     assert bad.exit_code == 2 and "ISO 4217 code such as EUR or USD, got 'EURO'" in bad.output
-
-
-def test_order_amounts_and_customer_revenue_are_converted_too(settings):
-    """Orders at the rate of their day, a customer's lifetime revenue at the as_of day's rate;
-    a line or customer in a currency without a rate is quarantined with missing_fx_rate."""
-    _load(settings)
-    customers = crafted.CUSTOMERS.copy()
-    customers["currency"] = ["USD", "JPY", None, "EUR", None, None]
-    orders = pd.DataFrame({
-        "customer_id": [1, 1, 2, 3],
-        "order_date": [J1, J2, J1, J3],
-        "quantity": pd.array([1, 2, 1, 1], dtype="Int64"),
-        "amount": [10.0, 100.0, 10.0, 40.0],
-        "currency": ["EUR", "USD", "GBP", "usd"],  # GBP's first rate is after J1
-    })
-    with Warehouse(settings) as wh:
-        wh.replace_table(settings.raw_schema, CUSTOMERS_WITH_CURRENCY, customers[[c.name for c in CUSTOMERS.loaded_columns]],
-                         comment=f"{MCA_TABLE_MARKER} tests")
-        wh.replace_table(settings.raw_schema, ORDERS_WITH_CURRENCY, orders, comment=f"{MCA_TABLE_MARKER} tests")
-    build(settings, AS_OF, extra_vars={"base_currency": "EUR"})
-
-    lines = read(settings, "select customer_id, row_outcome, quarantine_reason, amount from {t} "
-                           "order by customer_id, order_date", "int_orders__classified")
-    assert lines[["row_outcome", "quarantine_reason"]].fillna("").values.tolist() == [
-        ["kept", ""], ["kept", ""], ["quarantined", "missing_fx_rate"], ["kept", ""]]
-    assert _money(lines.iloc[[0, 1, 3]], "amount") == [D("10"), D("90"), D("38")]  # USD 0.90 on J2, 0.95 on J3
-    rfm = read(settings, "select customer_id, monetary from {t} order by customer_id", "dim_customer_rfm")
-    assert rfm.customer_id.astype(int).tolist() == [1, 3]
-    assert _money(rfm, "monetary") == [D("100"), D("38")]
-
-    people = read(settings, "select customer_id, row_outcome, quarantine_reason, revenue from {t} "
-                            "order by customer_id", "int_customers__classified").set_index("customer_id")
-    # customer 1's 250 USD at the latest USD rate on or before as_of (0.95 of J3)
-    assert D(str(people.loc[1, "revenue"])).quantize(D("0.01")) == D("237.50")
-    assert (people.loc[2, "row_outcome"], people.loc[2, "quarantine_reason"]) == ("quarantined", "missing_fx_rate")
-    assert D(str(people.loc[4, "revenue"])).quantize(D("0.01")) == D("800.00")  # EUR, the base
 
 
 def test_rates_load_with_the_committed_mapping(settings, tmp_path):
