@@ -35,8 +35,7 @@
 {% macro mca_raw_currency(rel, table_name) -%}
     {%- set has_column = false -%}
     {%- if execute -%}
-        {%- set src = source('mca_raw', table_name) -%}
-        {%- set found = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
+        {%- set found = mca_existing(source('mca_raw', table_name)) -%}
         {%- if found is not none -%}
             {%- set names = adapter.get_columns_in_relation(found) | map(attribute='name') | map('lower') | list -%}
             {%- set has_column = 'currency' in names -%}

@@ -11,7 +11,7 @@
     {%- set src = source(source_name, table_name) -%}
     {%- set found = none -%}
     {%- if execute -%}
-        {%- set found = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
+        {%- set found = mca_existing(src) -%}
     {%- endif -%}
     {%- if found is not none -%}
     select * from {{ src }}
@@ -42,8 +42,7 @@
     {%- if not execute -%}
         {{ return(true) }}
     {%- endif -%}
-    {{ return(adapter.get_relation(database=relation.database, schema=relation.schema,
-                                   identifier=relation.identifier) is not none) }}
+    {{ return(mca_existing(relation) is not none) }}
 {%- endmacro %}
 
 {#- The raw contract's columns of a raw table (reporting/contract.py), typed, for the empty
