@@ -25,6 +25,21 @@ class Target(str, enum.Enum):
     duckdb = "duckdb"
     mariadb = "mariadb"
     mysql = "mysql"
+    spark = "spark"
+
+#: Where a local Spark keeps its tables and catalogue (session method, no cluster configured).
+DEFAULT_SPARK_DIR = Path("mca-spark")
+#: The Spark master a local session runs on: two worker threads, as on these 2-core machines.
+DEFAULT_SPARK_MASTER = "local[2]"
+#: The port of a Spark Thrift Server (HiveServer2's default).
+DEFAULT_THRIFT_PORT = 10000
+
+
+class SparkMethod(str, enum.Enum):
+    """How dbt reaches Spark: an in-process session, or a cluster's Thrift Server."""
+
+    session = "session"
+    thrift = "thrift"
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,12 @@ class Settings:
     raw_schema: str = "mca_raw"
     schema: str = "mca_analytics"
     duckdb_path: Path = Path("mca.duckdb")
+    #: spark: the folder of the local catalogue (Derby metastore) and tables (MCA_SPARK_DIR)
+    spark_dir: Path = DEFAULT_SPARK_DIR
+    #: spark: the master of mca's own Spark session (MCA_SPARK_MASTER)
+    spark_master: str = DEFAULT_SPARK_MASTER
+    #: spark: how dbt reaches Spark (MCA_SPARK_METHOD)
+    spark_method: SparkMethod = SparkMethod.session
     dbt_project_dir: Path = DEFAULT_DBT_PROJECT_DIR
     connect_tries: int = 3
     #: ISO 4217 code every amount is converted to (macros/currency.sql); None: nothing converted
@@ -46,6 +67,10 @@ class Settings:
         """Where the warehouse is, for messages: never includes the password."""
         if self.target is Target.duckdb:
             return f"duckdb file {self.duckdb_path}"
+        if self.target is Target.spark:
+            if self.spark_method is SparkMethod.thrift:
+                return f"spark thrift server at {self.user}@{self.host}:{self.port}"
+            return f"spark {self.spark_master}, catalogue {self.spark_dir}"
         return f"{self.target.value} at {self.user}@{self.host}:{self.port}"
 
     def url(self, scheme: str) -> str:
@@ -66,6 +91,9 @@ class Settings:
             "MCA_RAW_SCHEMA": self.raw_schema,
             "MCA_SCHEMA": self.schema,
             "MCA_DUCKDB_PATH": str(self.duckdb_path),
+            "MCA_SPARK_DIR": str(self.spark_dir),
+            "MCA_SPARK_MASTER": self.spark_master,
+            "MCA_SPARK_METHOD": self.spark_method.value,
             "MCA_BASE_CURRENCY": self.base_currency or "",
         }
 
@@ -89,7 +117,8 @@ def resolve_settings(
     except ValueError:
         choices = ", ".join(t.value for t in Target)
         raise ConfigError(f"unknown target {raw_target!r}; choose one of: {choices}") from None
-    port_text = env.get("MCA_DB_PORT", "3306")
+    default_port = DEFAULT_THRIFT_PORT if resolved_target is Target.spark else 3306
+    port_text = env.get("MCA_DB_PORT", str(default_port))
     try:
         port = int(port_text)
     except ValueError:
@@ -105,6 +134,12 @@ def resolve_settings(
                         ("MCA_SCHEMA", env.get("MCA_SCHEMA", "mca_analytics"))):
         if not value.replace("_", "").isalnum():
             raise ConfigError(f"{name} must be letters, digits and underscores, got {value!r}")
+    method_text = env.get("MCA_SPARK_METHOD", "session")
+    try:
+        method = SparkMethod(method_text)
+    except ValueError:
+        raise ConfigError(f"MCA_SPARK_METHOD must be session or thrift, got {method_text!r}") from None
+    spark_dir = Path(env.get("MCA_SPARK_DIR", str(DEFAULT_SPARK_DIR)))
     base = (base_currency if base_currency is not None else env.get("MCA_BASE_CURRENCY", "")).strip().upper()
     if base and not (len(base) == 3 and base.isascii() and base.isalpha()):
         raise ConfigError(f"the base currency must be an ISO 4217 code such as EUR or USD, got {base!r}")
@@ -118,6 +153,9 @@ def resolve_settings(
         schema=env.get("MCA_SCHEMA", "mca_analytics"),
         duckdb_path=path.expanduser().resolve(),
         dbt_project_dir=project.expanduser().resolve(),
+        spark_dir=spark_dir.expanduser().resolve(),
+        spark_master=env.get("MCA_SPARK_MASTER", DEFAULT_SPARK_MASTER),
+        spark_method=method,
         connect_tries=tries,
         base_currency=base or None,
     )

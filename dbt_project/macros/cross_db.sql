@@ -3,7 +3,8 @@
   dbt-mysql implements none of dbt's own cross-database macros (dbt.dateadd, dbt.type_* ...), so
   the project writes its own. Each macro has a `default__` body in portable SQL, or one that
   stops with an error where no portable form exists, and engine bodies where an engine differs:
-  `duckdb__` for DuckDB, `mysql__` for the MySQL family (adapter types mysql, mariadb, mysql5).
+  `duckdb__` for DuckDB, `mysql__` for the MySQL family (adapter types mysql, mariadb, mysql5),
+  `spark__` for Apache Spark.
 -#}
 
 {# ---- types --------------------------------------------------------------------------------- #}
@@ -27,6 +28,8 @@
 {% macro default__mca_type_string(length) %}varchar({{ length }}){% endmacro %}
 {% macro duckdb__mca_type_string(length) %}varchar{% endmacro %}
 {% macro mysql__mca_type_string(length) %}char({{ length }}){% endmacro %}
+{# Spark casts only to STRING: VARCHAR(n) is for table columns. #}
+{% macro spark__mca_type_string(length) %}string{% endmacro %}
 
 {# A typed NULL/boolean literal that reads back as a boolean on every target. #}
 {% macro mca_bool(expr) %}{{ return(mca_dispatch('mca_bool')(expr)) }}{% endmacro %}
@@ -43,6 +46,8 @@
 {%- endmacro %}
 {% macro duckdb__mca_exact_text(expr) %}cast({{ expr }} as varchar){% endmacro %}
 {% macro mysql__mca_exact_text(expr) %}(convert({{ expr }} using utf8mb4) collate utf8mb4_bin){% endmacro %}
+{# Spark compares strings byte for byte already. #}
+{% macro spark__mca_exact_text(expr) %}cast({{ expr }} as string){% endmacro %}
 
 {# ---- dates --------------------------------------------------------------------------------- #}
 
@@ -50,6 +55,7 @@
 {% macro default__mca_dateadd_days(date_expr, days_expr) %}cast(cast({{ date_expr }} as date) + cast({{ days_expr }} as integer) * interval '1' day as date){% endmacro %}
 {% macro duckdb__mca_dateadd_days(date_expr, days_expr) %}cast(cast({{ date_expr }} as date) + cast({{ days_expr }} as integer) as date){% endmacro %}
 {% macro mysql__mca_dateadd_days(date_expr, days_expr) %}date_add(cast({{ date_expr }} as date), interval ({{ days_expr }}) day){% endmacro %}
+{% macro spark__mca_dateadd_days(date_expr, days_expr) %}date_add(cast({{ date_expr }} as date), cast({{ days_expr }} as int)){% endmacro %}
 
 {# Whole days from start to end (end - start). #}
 {% macro mca_datediff_days(start_expr, end_expr) %}{{ return(mca_dispatch('mca_datediff_days')(start_expr, end_expr)) }}{% endmacro %}
@@ -58,6 +64,7 @@
 {%- endmacro %}
 {% macro duckdb__mca_datediff_days(start_expr, end_expr) %}datediff('day', cast({{ start_expr }} as date), cast({{ end_expr }} as date)){% endmacro %}
 {% macro mysql__mca_datediff_days(start_expr, end_expr) %}datediff(cast({{ end_expr }} as date), cast({{ start_expr }} as date)){% endmacro %}
+{% macro spark__mca_datediff_days(start_expr, end_expr) %}datediff(cast({{ end_expr }} as date), cast({{ start_expr }} as date)){% endmacro %}
 
 {# ISO day of week: 1 = Monday ... 7 = Sunday. #}
 {% macro mca_iso_day_of_week(date_expr) %}{{ return(mca_dispatch('mca_iso_day_of_week')(date_expr)) }}{% endmacro %}
@@ -66,6 +73,8 @@
 {%- endmacro %}
 {% macro duckdb__mca_iso_day_of_week(date_expr) %}isodow({{ date_expr }}){% endmacro %}
 {% macro mysql__mca_iso_day_of_week(date_expr) %}(weekday({{ date_expr }}) + 1){% endmacro %}
+{# Spark's dayofweek counts from Sunday = 1. #}
+{% macro spark__mca_iso_day_of_week(date_expr) %}(pmod(dayofweek({{ date_expr }}) + 5, 7) + 1){% endmacro %}
 
 {# ISO 8601 week-numbering year and week (1-53): weeks start on Monday and belong to the year of
    their Thursday, so 2024-12-30 is week 1 of 2025 and 2021-01-03 week 53 of 2020. MySQL's mode 3
@@ -76,6 +85,7 @@
 {%- endmacro %}
 {% macro duckdb__mca_iso_year(date_expr) %}isoyear({{ date_expr }}){% endmacro %}
 {% macro mysql__mca_iso_year(date_expr) %}(yearweek({{ date_expr }}, 3) div 100){% endmacro %}
+{% macro spark__mca_iso_year(date_expr) %}extract(yearofweek from cast({{ date_expr }} as date)){% endmacro %}
 
 {% macro mca_iso_week(date_expr) %}{{ return(mca_dispatch('mca_iso_week')(date_expr)) }}{% endmacro %}
 {% macro default__mca_iso_week(date_expr) -%}
@@ -83,6 +93,17 @@
 {%- endmacro %}
 {% macro duckdb__mca_iso_week(date_expr) %}week({{ date_expr }}){% endmacro %}
 {% macro mysql__mca_iso_week(date_expr) %}week({{ date_expr }}, 3){% endmacro %}
+{# Spark's weekofyear is the ISO week. #}
+{% macro spark__mca_iso_week(date_expr) %}weekofyear({{ date_expr }}){% endmacro %}
+
+{# English month and day names (January, Monday). DuckDB and MySQL call them monthname and
+   dayname (MySQL in its lc_time_names, en_US unless changed); Spark formats them. #}
+{% macro mca_month_name(date_expr) %}{{ return(mca_dispatch('mca_month_name')(date_expr)) }}{% endmacro %}
+{% macro default__mca_month_name(date_expr) %}monthname({{ date_expr }}){% endmacro %}
+{% macro spark__mca_month_name(date_expr) %}date_format({{ date_expr }}, 'MMMM'){% endmacro %}
+{% macro mca_day_name(date_expr) %}{{ return(mca_dispatch('mca_day_name')(date_expr)) }}{% endmacro %}
+{% macro default__mca_day_name(date_expr) %}dayname({{ date_expr }}){% endmacro %}
+{% macro spark__mca_day_name(date_expr) %}date_format({{ date_expr }}, 'EEEE'){% endmacro %}
 
 {# ---- arithmetic ---------------------------------------------------------------------------- #}
 
@@ -108,4 +129,7 @@
 {% macro duckdb__mca_row_checksum(columns) %}(hash({{ columns | join(', ') }}) % 4294967296){% endmacro %}
 {% macro mysql__mca_row_checksum(columns) -%}
     crc32(concat_ws(char(31){% for c in columns %}, coalesce({{ c }}, '\\N'){% endfor %}))
+{%- endmacro %}
+{% macro spark__mca_row_checksum(columns) -%}
+    crc32(concat_ws(chr(31){% for c in columns %}, coalesce(cast({{ c }} as string), '\\N'){% endfor %}))
 {%- endmacro %}

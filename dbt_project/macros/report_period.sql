@@ -59,6 +59,7 @@
     {{ mca_no_portable_sql('mca_month_start', 'standard SQL has no month truncation') }}
 {%- endmacro %}
 {% macro duckdb__mca_month_start(date_expr) %}cast(date_trunc('month', cast({{ date_expr }} as date)) as date){% endmacro %}
+{% macro spark__mca_month_start(date_expr) %}trunc(cast({{ date_expr }} as date), 'MM'){% endmacro %}
 {% macro mysql__mca_month_start(date_expr) %}date_sub(cast({{ date_expr }} as date), interval (dayofmonth(cast({{ date_expr }} as date)) - 1) day){% endmacro %}
 
 {# The first day of the date's calendar quarter. #}
@@ -67,10 +68,13 @@
     {{ mca_no_portable_sql('mca_quarter_start', 'standard SQL has no quarter truncation') }}
 {%- endmacro %}
 {% macro duckdb__mca_quarter_start(date_expr) %}cast(date_trunc('quarter', cast({{ date_expr }} as date)) as date){% endmacro %}
+{% macro spark__mca_quarter_start(date_expr) %}trunc(cast({{ date_expr }} as date), 'QUARTER'){% endmacro %}
 {% macro mysql__mca_quarter_start(date_expr) %}date_add(makedate(year(cast({{ date_expr }} as date)), 1), interval (quarter(cast({{ date_expr }} as date)) - 1) quarter){% endmacro %}
 
 {# The date `years` whole years later (earlier when negative); 29 February becomes 28 February. #}
 {% macro mca_dateadd_years(date_expr, years) %}{{ return(mca_dispatch('mca_dateadd_years')(date_expr, years)) }}{% endmacro %}
 {% macro default__mca_dateadd_years(date_expr, years) %}cast(cast({{ date_expr }} as date) + cast({{ years }} as integer) * interval '1' year as date){% endmacro %}
 {% macro duckdb__mca_dateadd_years(date_expr, years) %}cast(cast({{ date_expr }} as date) + to_years(cast({{ years }} as integer)) as date){% endmacro %}
+{# add_months keeps the day where it can and gives 29 February's year-later the 28th. #}
+{% macro spark__mca_dateadd_years(date_expr, years) %}add_months(cast({{ date_expr }} as date), 12 * cast({{ years }} as int)){% endmacro %}
 {% macro mysql__mca_dateadd_years(date_expr, years) %}date_add(cast({{ date_expr }} as date), interval ({{ years }}) year){% endmacro %}

@@ -1,7 +1,7 @@
 """The one place where the warehouse engines differ.
 
 ``Warehouse(settings)`` opens the engine that ``settings.target`` names: :mod:`.duckdb` for the
-embedded file, :mod:`.mysql` for MySQL 8 and MariaDB. Everything outside this package talks to
+embedded file, :mod:`.mysql` for MySQL 8 and MariaDB, :mod:`.spark` for Apache Spark. Everything outside this package talks to
 the database through the :class:`~reporting.warehouse.base.Warehouse` interface and never
 branches on the engine. Adding an engine: a module here with a ``Warehouse`` subclass, one entry
 in :data:`ENGINES` (and in ``reporting.settings.Target`` and ``profiles.yml.example``); see the
@@ -29,6 +29,7 @@ ENGINES: dict[Target, str] = {
     Target.duckdb: "reporting.warehouse.duckdb:DuckDBWarehouse",
     Target.mariadb: "reporting.warehouse.mysql:MySQLWarehouse",
     Target.mysql: "reporting.warehouse.mysql:MySQLWarehouse",
+    Target.spark: "reporting.warehouse.spark:SparkWarehouse",
 }
 
 

@@ -18,12 +18,12 @@
 -#}
 
 {% macro mca_build_log_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema,
+    {{ return(api.Relation.create(database=mca_target_database(), schema=target.schema,
                                   identifier='mca_build_log', type='table')) }}
 {%- endmacro %}
 
 {% macro mca_build_plans_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema,
+    {{ return(api.Relation.create(database=mca_target_database(), schema=target.schema,
                                   identifier='mca_build_plans', type='table')) }}
 {%- endmacro %}
 
@@ -57,6 +57,16 @@
         plan_json varchar(4000) not null,
         primary key (invocation_id, model_name)
     )
+{%- endmacro %}
+
+{% macro spark__mca_create_mca_build_log_sql(relation) -%}
+    create table {{ relation }} (
+        invocation_id string, started_at string, finished_at string, status string
+    ) using parquet
+{%- endmacro %}
+
+{% macro spark__mca_create_mca_build_plans_sql(relation) -%}
+    create table {{ relation }} (invocation_id string, model_name string, plan_json string) using parquet
 {%- endmacro %}
 
 {#- The plan this build stored for `model_name`, or none. -#}
@@ -129,12 +139,14 @@
             {%- do mca_keep_build() -%}
         {%- endif -%}
         {%- do mca_ensure_build_log() -%}
-        {%- call statement('mca_log_end') -%}
-            update {{ mca_build_log_relation() }}
-            set status = {{ mca_string_literal('failed' if failed else 'success') }},
-                finished_at = {{ mca_string_literal(modules.datetime.datetime.utcnow().isoformat() ~ "+00:00") }}
-            where invocation_id = {{ mca_string_literal(invocation_id) }}
-        {%- endcall -%}
+        {%- for sql in mca_update_statements(mca_build_log_relation(), {
+                'status': mca_string_literal('failed' if failed else 'success'),
+                'finished_at': mca_string_literal(modules.datetime.datetime.utcnow().isoformat() ~ "+00:00")},
+                'invocation_id = ' ~ mca_string_literal(invocation_id)) -%}
+            {%- call statement('mca_log_end_' ~ loop.index) -%}
+                {{ sql }}
+            {%- endcall -%}
+        {%- endfor -%}
         {%- do adapter.commit() -%}
     {%- endif -%}
     select 1 as build_finished
@@ -143,9 +155,8 @@
 {#- The tables of the target schema that the machinery left beside a model's table, by kind. -#}
 {% macro mca_build_leftovers() -%}
     {%- set found = {'prev': [], 'undo': [], 'undo_keys': [], 'new': []} -%}
-    {%- set schema_relation = api.Relation.create(database=target.database, schema=target.schema) -%}
-    {%- for row in list_relations_without_caching(schema_relation) -%}
-        {%- set name = row['name'] -%}
+    {%- set schema_relation = api.Relation.create(database=mca_target_database(), schema=target.schema) -%}
+    {%- for name in mca_relation_names(schema_relation) -%}
         {%- set matched = namespace(done=false) -%}
         {%- for kind in ['undo_keys', 'undo', 'prev', 'new'] -%}
             {%- if not matched.done and name.endswith('__mca_' ~ kind) -%}
@@ -158,7 +169,7 @@
 {%- endmacro %}
 
 {% macro mca_schema_table(identifier) -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema,
+    {{ return(api.Relation.create(database=mca_target_database(), schema=target.schema,
                                   identifier=identifier, type='table')) }}
 {%- endmacro %}
 
@@ -195,10 +206,12 @@
     {%- endfor -%}
     {%- do mca_drop_leftovers(left, ['undo', 'undo_keys', 'new']) -%}
     {%- if status is not none and mca_existing(mca_build_log_relation()) is not none -%}
-        {%- call statement('mca_log_restored') -%}
-            update {{ mca_build_log_relation() }} set status = {{ mca_string_literal(status) }}
-            where status = 'running' and invocation_id <> {{ mca_string_literal(invocation_id) }}
-        {%- endcall -%}
+        {%- for sql in mca_update_statements(mca_build_log_relation(), {'status': mca_string_literal(status)},
+                "status = 'running' and invocation_id <> " ~ mca_string_literal(invocation_id)) -%}
+            {%- call statement('mca_log_restored_' ~ loop.index) -%}
+                {{ sql }}
+            {%- endcall -%}
+        {%- endfor -%}
         {%- do adapter.commit() -%}
     {%- endif -%}
 {%- endmacro %}

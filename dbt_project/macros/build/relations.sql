@@ -95,6 +95,10 @@
     delete from {{ target }} where {{ key }} in (select doomed_key from ({{ keys_sql }}) as doomed)
 {%- endmacro %}
 
+{% macro spark__mca_delete_keys(target, key, keys_sql) -%}
+    {{ mca_no_portable_sql('mca_delete_keys', "Spark's Parquet tables take no DELETE (every build on Spark is a full build, so nothing is undone row by row)") }}
+{%- endmacro %}
+
 {% macro mysql__mca_delete_keys(target, key, keys_sql) -%}
     {#- no alias for the target: MariaDB then looks the alias up in the default database -#}
     delete {{ target }} from {{ target }}
@@ -119,7 +123,68 @@
     {{ return("'" ~ (text | string | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
 
+{#- Spark reads backslashes as escapes too, and a quote is escaped with one, not doubled. -#}
+{% macro spark__mca_string_literal(text) -%}
+    {{ return("'" ~ (text | string | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'") }}
+{%- endmacro %}
+
 {#- MySQL reads backslashes in string literals as escapes. -#}
 {% macro mysql__mca_string_literal(text) -%}
     {{ return("'" ~ (text | string | replace("\\", "\\\\") | replace("'", "''")) ~ "'") }}
+{%- endmacro %}
+
+{#- The statements that set `assignments` (column -> SQL expression) on the rows of `relation`
+    where `where` holds: an UPDATE, or on Spark, whose Parquet tables take no UPDATE, a copy of
+    the table with the values changed put in its place (for the small build log only). -#}
+{% macro mca_update_statements(relation, assignments, where) -%}
+    {{ return(mca_dispatch('mca_update_statements')(relation, assignments, where)) }}
+{%- endmacro %}
+
+{% macro default__mca_update_statements(relation, assignments, where) -%}
+    {%- set sets = [] -%}
+    {%- for column, expr in assignments.items() -%}
+        {%- do sets.append(column ~ ' = ' ~ expr) -%}
+    {%- endfor -%}
+    {{ return(['update ' ~ relation ~ ' set ' ~ (sets | join(', ')) ~ ' where ' ~ where]) }}
+{%- endmacro %}
+
+{% macro spark__mca_update_statements(relation, assignments, where) -%}
+    {%- set copy = mca_sibling(relation, '__mca_upd') -%}
+    {%- set columns = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- set name = column.name | lower -%}
+        {%- if name in assignments -%}
+            {%- do columns.append('case when ' ~ where ~ ' then ' ~ assignments[name] ~ ' else ' ~ name ~ ' end as ' ~ name) -%}
+        {%- else -%}
+            {%- do columns.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return([
+        'drop table if exists ' ~ copy,
+        'create table ' ~ copy ~ ' using parquet as select ' ~ (columns | join(', ')) ~ ' from ' ~ relation,
+        'drop table ' ~ relation,
+        'alter table ' ~ copy ~ ' rename to ' ~ adapter.quote(relation.identifier),
+    ]) }}
+{%- endmacro %}
+
+{#- The target's database, or none where the adapter has no such level (Spark's profile has no
+    `database`, and its relations refuse one). -#}
+{% macro mca_target_database() -%}
+    {{ return(target.database if target.database is defined else none) }}
+{%- endmacro %}
+
+{#- The names of the tables and views in the schema of `schema_relation`, from the warehouse
+    (dbt's listing query, whose rows differ by adapter). -#}
+{% macro mca_relation_names(schema_relation) -%}
+    {{ return(mca_dispatch('mca_relation_names')(schema_relation)) }}
+{%- endmacro %}
+
+{% macro default__mca_relation_names(schema_relation) -%}
+    {{ return(list_relations_without_caching(schema_relation) | map(attribute='name') | list) }}
+{%- endmacro %}
+
+{#- dbt-spark lists with SHOW TABLE EXTENDED: one row per table, its name in tableName. -#}
+{% macro spark__mca_relation_names(schema_relation) -%}
+    {%- set rows = run_query('show tables in ' ~ schema_relation.schema) -%}
+    {{ return(rows.columns['tableName'].values() | list) }}
 {%- endmacro %}

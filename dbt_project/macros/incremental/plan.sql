@@ -53,6 +53,8 @@
     {%- set reason = none -%}
     {%- if existing is none -%}
         {%- set reason = 'first build' -%}
+    {%- elif not mca_engine_appends() -%}
+        {%- set reason = mca_engine_appends_why() -%}
     {%- elif flags.FULL_REFRESH -%}
         {%- set reason = '--full-refresh' -%}
     {%- elif mca_columns_changed(existing, 'model.mca.int_campaigns__classified') -%}
@@ -136,6 +138,9 @@
     {%- set existing = mca_existing(this) -%}
     {%- if existing is none -%}
         {{ return(plan) }}
+    {%- elif not mca_engine_appends() -%}
+        {%- do plan.update({'reason': mca_engine_appends_why()}) -%}
+        {{ return(plan) }}
     {%- elif should_full_refresh() -%}
         {%- do plan.update({'reason': '--full-refresh'}) -%}
         {{ return(plan) }}
@@ -212,4 +217,16 @@
 
 {% macro mca_iso(value) -%}
     {{ return(none if value is none else (value | string)[:10]) }}
+{%- endmacro %}
+
+{#- Whether the engine can run an append build: it deletes and updates rows in place (and undoes
+    them on failure). Spark's Parquet tables take neither DELETE nor UPDATE (Delta Lake or
+    Iceberg would, but neither ships with Spark), so on Spark every build is a full build, which
+    Spark spreads over its executors; the derived models follow their source's plan. -#}
+{% macro mca_engine_appends() %}{{ return(mca_dispatch('mca_engine_appends')()) }}{% endmacro %}
+{% macro default__mca_engine_appends() %}{{ return(true) }}{% endmacro %}
+{% macro spark__mca_engine_appends() %}{{ return(false) }}{% endmacro %}
+
+{% macro mca_engine_appends_why() -%}
+    {{ return(target.type ~ ' tables take no DELETE or UPDATE: every build is a full build') }}
 {%- endmacro %}

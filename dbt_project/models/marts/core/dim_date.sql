@@ -65,10 +65,10 @@ calendar as (
         cast(extract(month from days.date_day) as {{ mca_type_int() }}) as month_number,
         cast({{ mca_iso_year('days.date_day') }} as {{ mca_type_int() }}) as iso_year,
         cast({{ mca_iso_week('days.date_day') }} as {{ mca_type_int() }}) as iso_week,
-        monthname(days.date_day) as month_name,
+        {{ mca_month_name('days.date_day') }} as month_name,
         cast(extract(day from days.date_day) as {{ mca_type_int() }}) as day_of_month,
         cast({{ mca_iso_day_of_week('days.date_day') }} as {{ mca_type_int() }}) as iso_day_of_week,
-        dayname(days.date_day) as day_name,
+        {{ mca_day_name('days.date_day') }} as day_name,
         {{ mca_dateadd_days('days.date_day', '1 - ' ~ mca_iso_day_of_week('days.date_day')) }} as week_start_date,
         ({{ mca_iso_day_of_week('days.date_day') }} >= 6) as is_weekend
     from days

@@ -1,0 +1,308 @@
+"""Apache Spark: mca's own Spark session (pyspark) on a Hive catalogue.
+
+mca-report is a Spark driver: it opens one SparkSession per process, and dbt's ``session``
+method (run in the same process) reuses it, so the two see the same catalogue. Without a cluster
+the session runs on ``local[2]`` and keeps its tables (Parquet) and catalogue (an embedded Derby
+metastore) in one folder, ``MCA_SPARK_DIR``. On a cluster, set ``MCA_SPARK_MASTER`` and let
+Spark's own configuration (``SPARK_CONF_DIR``: spark-defaults.conf, hive-site.xml) name the
+metastore and warehouse; mca then sets neither.
+
+What Spark lacks, and what mca does instead:
+
+- no transactions: :meth:`transaction` runs the block as it is, and a failed block may leave
+  part of its statements done (the loads guard this themselves: rows go into a staging table
+  that is swapped in only when complete);
+- no DELETE or UPDATE on Parquet tables: the commands that would delete rows (``ingest
+  --replace``) refuse on Spark;
+- no indexes or keys: the contract's keys are checked by dbt's tests, not by the table.
+
+Large reads leave Spark as Parquet files written by the executors and read back as Arrow batches
+(:meth:`arrow_reader`): no row passes through py4j one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reporting.contract import MONEY_PRECISION, MONEY_SCALE, Column, ColumnType, TableSpec
+from reporting.errors import LockedError, RefusedError, WarehouseError
+from reporting.warehouse.base import Warehouse
+
+log = logging.getLogger(__name__)
+
+_TYPES = {
+    ColumnType.bigint: "bigint",
+    ColumnType.integer: "int",
+    ColumnType.money: f"decimal({MONEY_PRECISION},{MONEY_SCALE})",
+    ColumnType.float: "double",
+    ColumnType.text: "string",
+    ColumnType.date: "date",
+    ColumnType.timestamp: "timestamp",
+    ColumnType.boolean: "boolean",
+}
+
+
+def spark_conf(settings: Any) -> dict[str, str]:
+    """The Spark configuration of mca's session for ``settings``: the local catalogue in
+    ``settings.spark_dir`` when the master is local, and what an analytics job on a few cores
+    wants (no UI, UTC, Arrow for pandas, few shuffle partitions)."""
+    conf = {
+        "spark.master": settings.spark_master,
+        "spark.app.name": "mca",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # an insert that does not fit its column fails instead of writing NULL
+        "spark.sql.storeAssignmentPolicy": "ANSI",
+        # dbt's incremental models and tests read tables they also replace
+        "spark.sql.legacy.allowNonEmptyLocationInCTAS": "true",
+    }
+    if settings.spark_master.startswith("local"):
+        home = Path(settings.spark_dir)
+        threads = settings.spark_master.partition("[")[2].rstrip("]")
+        cores = int(threads) if threads.isdigit() else 2
+        conf.update({
+            "spark.sql.warehouse.dir": str(home / "warehouse"),
+            "spark.hadoop.javax.jdo.option.ConnectionURL":
+                f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+            "spark.sql.shuffle.partitions": str(max(2, 2 * cores)),
+            "spark.driver.memory": "2g",
+        })
+    return conf
+
+
+def spark_session(settings: Any) -> Any:
+    """The process's SparkSession for ``settings``: the running one when it is for the same
+    catalogue, else a new one (a session for another catalogue is stopped first: Spark allows
+    one per process)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise WarehouseError("the spark target needs pyspark: pip install -e '.[spark]' "
+                             "(and Java 17: apt install openjdk-17-jre-headless)") from None
+    conf = spark_conf(settings)
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        same = all(active.conf.get(k, None) == v for k, v in conf.items()
+                   if k in ("spark.master", "spark.sql.warehouse.dir"))
+        if same:
+            return active
+        active.stop()
+    if settings.spark_master.startswith("local"):
+        Path(settings.spark_dir).mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # no Java, a bad master URL
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WarehouseError(f"cannot start Spark ({settings.spark_master}): {text}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class _Session:
+    """The connection object: the process's SparkSession, never stopped by :meth:`close`
+    (dbt and later commands of the same process reuse it)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def close(self) -> None:
+        pass
+
+
+class SparkWarehouse(Warehouse):
+    engine = "spark"
+    placeholder = "?"
+    quote_char = "`"
+    for_update = ""
+
+    def _open(self) -> Any:
+        return _Session(spark_session(self.settings))
+
+    @property
+    def session(self) -> Any:
+        return self.connection.session
+
+    # ---- statements ----------------------------------------------------------------------
+
+    def _sql(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        from pyspark.errors import PySparkException
+        from py4j.protocol import Py4JError
+
+        try:
+            return self.session.sql(sql, args=list(params)) if params else self.session.sql(sql)
+        except (PySparkException, Py4JError) as exc:
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WarehouseError(f"spark: {text}") from exc
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self._sql(sql, params)  # Spark runs commands (DDL, INSERT) when they are parsed
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        frame = self._sql(sql, params)
+        try:
+            return frame.toPandas()
+        except Exception as exc:
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WarehouseError(f"spark: {text}") from exc
+
+    def iter_query(self, sql: str, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        reader = self.arrow_reader(sql, chunk_rows)
+        for batch in reader:
+            yield batch.to_pandas()
+
+    def arrow_reader(self, sql: str, chunk_rows: int = 100_000) -> Any | None:
+        """The executors write the result as Parquet files into a temporary folder (in the
+        query's order: Spark numbers the files by partition), read back as a stream of Arrow
+        batches; the folder goes when the stream is done."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        tmp = Path(tempfile.mkdtemp(prefix="mca-spark-read-"))
+        out = tmp / "rows"
+        try:
+            self._sql(sql).write.parquet(str(out))
+        except Exception:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        files = sorted(str(p) for p in out.glob("part-*.parquet"))
+        if not files:  # no rows: Spark still writes one file with the schema
+            files = sorted(str(p) for p in out.glob("*.parquet"))
+        dataset = ds.dataset(files, format="parquet")
+
+        def batches() -> Iterator[Any]:
+            try:
+                yield from dataset.to_batches(batch_size=chunk_rows)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+        return pa.RecordBatchReader.from_batches(dataset.schema, batches())
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Spark has no transactions: the block runs as it is (see the module's notes)."""
+        yield
+
+    # ---- catalogue -----------------------------------------------------------------------
+
+    def table_comment(self, schema: str, name: str) -> str | None:
+        catalog = self.session.catalog
+        if not catalog.databaseExists(schema) or not catalog.tableExists(f"{schema}.{name}"):
+            return None
+        table = catalog.getTable(f"{schema}.{name}")
+        return table.description or ""
+
+    def columns_of(self, schema: str, name: str) -> list[str]:
+        if self.table_comment(schema, name) is None:
+            return []
+        return [c.name for c in self.session.catalog.listColumns(name, schema)]
+
+    def ensure_schema(self, schema: str) -> None:
+        self.execute(f"create database if not exists {self.quote(schema)}")
+
+    def drop_schema(self, schema: str) -> None:
+        self.execute(f"drop database if exists {self.quote(schema)} cascade")
+
+    # ---- DDL -----------------------------------------------------------------------------
+
+    def sql_type(self, column: Column) -> str:
+        return _TYPES[column.type]
+
+    def column_ddl(self, column: Column) -> str:
+        # Parquet tables in Spark's catalogue keep no NOT NULL: the staging models and the
+        # contract's checks catch missing values
+        return f"{self.quote(column.name)} {self.sql_type(column)}"
+
+    def create_table(self, schema: str, spec: TableSpec, *, comment: str) -> None:
+        escaped = comment.replace("\\", "\\\\").replace("'", "\\'")
+        columns = ", ".join(self.column_ddl(c) for c in spec.columns)
+        self.execute(f"create table {self.relation(schema, spec.name)} ({columns}) using parquet "
+                     f"comment '{escaped}'")
+
+    def change_type_sql(self, schema: str, table: str, column: Column) -> str:
+        return (f"-- Spark cannot change a Parquet table's column type in place; recreate "
+                f"{schema}.{table} with {column.name} as {self.sql_type(column)}")
+
+    # ---- data ----------------------------------------------------------------------------
+
+    def insert_frame(self, schema: str, spec: TableSpec, frame: pd.DataFrame) -> int:
+        """The frame goes to a Parquet file (pyarrow), which one INSERT ... SELECT reads with
+        each column cast to its type under ANSI rules: a value that does not fit fails the
+        statement, and nothing is inserted."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = list(frame.columns)
+        if frame.empty:
+            return 0
+        tmp = Path(tempfile.mkdtemp(prefix="mca-spark-load-"))
+        path = tmp / f"{uuid.uuid4().hex}.parquet"
+        try:
+            pq.write_table(pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False), path)
+            selected = ", ".join(f"cast({self.quote(c)} as {self.sql_type(spec[c])})" for c in columns)
+            previous = self.session.conf.get("spark.sql.ansi.enabled")
+            self.session.conf.set("spark.sql.ansi.enabled", "true")
+            try:
+                self.execute(f"insert into {self.relation(schema, spec.name)} "
+                             f"({', '.join(self.quote(c) for c in columns)}) "
+                             f"select {selected} from parquet.`{path}`")
+            finally:
+                self.session.conf.set("spark.sql.ansi.enabled", previous)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return len(frame)
+
+    def require_transactional(self, schema: str, table: str) -> None:
+        """Spark cannot undo half a load in place; the loader's replacements delete rows, which
+        Parquet tables do not allow either (see :meth:`delete_rows_supported`)."""
+
+    #: Spark's Parquet tables take no DELETE or UPDATE
+    supports_delete = False
+
+    def _swap_in(self, schema: str, staging: str, name: str) -> None:
+        # no transaction and no multi-table rename: readers may find the name missing for the
+        # moment between the two statements
+        self.execute(f"drop table if exists {self.relation(schema, name)}")
+        self.execute(f"alter table {self.relation(schema, staging)} rename to {self.relation(schema, name)}")
+
+    # ---- runs ----------------------------------------------------------------------------
+
+    @contextmanager
+    def run_lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
+        """A lock file in the Spark folder: one mca command at a time per local catalogue (the
+        embedded metastore takes one process anyway)."""
+        from filelock import FileLock, Timeout
+
+        home = Path(self.settings.spark_dir)
+        home.mkdir(parents=True, exist_ok=True)
+        path = home / "mca.lock"
+        lock = FileLock(str(path))
+        try:
+            lock.acquire(timeout=wait_seconds)
+        except Timeout:
+            raise LockedError(
+                f"another mca command is using the Spark catalogue in {home} (lock {path}); "
+                "wait for it or pass --wait SECONDS"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def refuse_delete(what: str) -> RefusedError:
+    return RefusedError(f"{what} deletes rows, which Spark's Parquet tables do not allow")
