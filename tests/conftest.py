@@ -3,6 +3,10 @@
 The MariaDB tests use their own schemas (mcatest_<pid>_...), never mca_raw / mca_analytics, and
 drop only the schemas they created. When the server cannot be reached the tests skip, unless
 MCA_REQUIRE_MARIADB=1 (set by .ci/run and `make test`), which turns that into a failure.
+
+The Spark tests share one local Spark catalogue per test session (one JVM per process: Spark
+allows one session), in a temporary folder, with schemas per module as on MariaDB. Without
+pyspark or Java they skip, unless MCA_REQUIRE_SPARK=1 (set by `make test`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pytest
 from reporting.settings import Settings, Target, resolve_settings
 
 REQUIRE_MARIADB = os.environ.get("MCA_REQUIRE_MARIADB") == "1"
+REQUIRE_SPARK = os.environ.get("MCA_REQUIRE_SPARK") == "1"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 _created_schemas: list[tuple[Settings, str]] = []
 
@@ -87,3 +92,45 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data folder not present at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def spark_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test session's local Spark catalogue, or a skip (a failure under MCA_REQUIRE_SPARK=1)
+    when pyspark or Java is missing."""
+    import importlib.util
+    import shutil
+
+    missing = [what for what, ok in (("pyspark (pip install -e '.[spark]')", importlib.util.find_spec("pyspark")),
+                                     ("Java (apt install openjdk-17-jre-headless)", shutil.which("java")))
+               if not ok]
+    if missing:
+        message = "Spark tests need " + " and ".join(missing)
+        if REQUIRE_SPARK:
+            pytest.fail(message + " (MCA_REQUIRE_SPARK=1 makes this a failure)")
+        pytest.skip(message)
+    return tmp_path_factory.mktemp("spark")
+
+
+@pytest.fixture(scope="module")
+def spark_settings_factory(spark_dir: Path, request: pytest.FixtureRequest):
+    """Settings for the spark target with schemas unique to this module, in the session's local
+    catalogue; the schemas are dropped afterwards."""
+    made: list[Settings] = []
+    module = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:20]
+
+    def make(tag: str = "") -> Settings:
+        base = resolve_settings(target=Target.spark, environ={})
+        prefix = f"mcatest_{module}{'_' + tag if tag else ''}"
+        s = Settings(target=Target.spark, spark_dir=spark_dir, raw_schema=f"{prefix}_raw", schema=prefix,
+                     dbt_project_dir=base.dbt_project_dir, port=base.port)
+        made.append(s)
+        return s
+
+    yield make
+    from reporting.warehouse import Warehouse
+
+    for s in made:
+        with Warehouse(s) as wh:
+            for schema in (s.raw_schema, s.schema):
+                wh.drop_schema(schema)

@@ -66,6 +66,12 @@ def spark_conf(settings: Any) -> dict[str, str]:
         "spark.sql.storeAssignmentPolicy": "ANSI",
         # dbt's incremental models and tests read tables they also replace
         "spark.sql.legacy.allowNonEmptyLocationInCTAS": "true",
+        # dates as they are (proleptic Gregorian), also before 1582: a raw row dated 0001-01-01
+        # is quarantined, not refused by the Parquet writer
+        "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+        "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+        "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+        "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
     }
     if settings.spark_master.startswith("local"):
         home = Path(settings.spark_dir)

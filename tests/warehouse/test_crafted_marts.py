@@ -1,7 +1,8 @@
-"""Exact values on small crafted inputs, on DuckDB and on the real MariaDB server.
+"""Exact values on small crafted inputs, on DuckDB, the real MariaDB server and local Spark.
 
 One build per target serves every test in the module (a dbt build costs seconds). The same
-assertions run on both targets, and test_parity compares the two warehouses mart by mart.
+assertions run on every target, and test_parity compares each warehouse with DuckDB, mart by
+mart.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from reporting.settings import Settings, Target
 from tests import crafted
 from tests.helpers import build, load_raw, read, read_all
 
-TARGETS = ["duckdb", "mariadb"]
+TARGETS = ["duckdb", "mariadb", pytest.param("spark", marks=pytest.mark.spark)]
 MODEL_FILES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "dbt_project" / "models").rglob("*.sql"))
 
 
@@ -31,6 +32,8 @@ def built(request, duckdb_settings_factory, server_settings_factory) -> dict[str
         if target not in cache:
             if target == "duckdb":
                 s = duckdb_settings_factory("crafted")
+            elif target == "spark":
+                s = request.getfixturevalue("spark_settings_factory")("crafted")
             else:
                 s = server_settings_factory(Target(target))
             load_raw(s, crafted.campaigns_frame(), crafted.CUSTOMERS)
@@ -276,8 +279,9 @@ def test_customers_deduplicated_and_cleaned(built, target):
     assert float(c.revenue.astype(float).sum()) == pytest.approx(6340.0)
 
 
-def test_parity_duckdb_and_mariadb_give_the_same_marts(built):
-    duck, maria = built("duckdb"), built("mariadb")
+@pytest.mark.parametrize("other", ["mariadb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_parity_with_duckdb_gives_the_same_marts(built, other):
+    duck, maria = built("duckdb"), built(other)
     marts = {
         "fct_campaign_daily": "campaign_day_id",
         "dim_campaign": "campaign_key",
