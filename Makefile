@@ -2,18 +2,19 @@
 #   make demo   set up, then run the whole job on the embedded DuckDB default with sample data
 #               (reports in ./outputs)
 #   make test   set up, make sure the MariaDB server runs and the test system packages are there
-#               (chromium, poppler-utils, fonts-droid-fallback), then run the whole test suite
+#               (chromium, poppler-utils, fonts-droid-fallback, Java 17 for Spark), then run the
+#               whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-10m bench-one install mariadb test-deps clean
+.PHONY: demo test bench bench-10m bench-spark bench-one install mariadb test-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,spark]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,7 +30,7 @@ test-deps:
 	bash scripts/ensure-test-deps.sh
 
 test: $(STAMP) mariadb test-deps
-	MCA_REQUIRE_MARIADB=1 MCA_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+	MCA_REQUIRE_MARIADB=1 MCA_REQUIRE_BROWSER=1 MCA_REQUIRE_SPARK=1 $(BIN)/python -m pytest
 
 # The pipeline benchmarks (README, "Measured here"): each writes benchmarks/results/run-*.{json,md}.
 # `make bench` measures what the performance figures are stated in (about 15 minutes): 100K rows on
@@ -48,8 +49,13 @@ bench: $(STAMP) mariadb
 bench-10m: $(STAMP) mariadb
 	$(BENCH) --target mariadb --rows 10000000 --customers 1000000 $(PROFILE) --no-seed-approach --no-incremental
 
+# Local Spark (local[2]) at 1M and 10M rows: the figures beside MariaDB's and DuckDB's (README)
+bench-spark: $(STAMP)
+	$(BENCH) --target spark --rows 1000000 --customers 100000
+	$(BENCH) --target spark --rows 10000000 --customers 1000000
+
 bench-one: $(STAMP) mariadb
 	$(BENCH) $(BENCH_ARGS)
 
 clean:
-	rm -rf outputs mca.duckdb dbt_project/target dbt_project/logs
+	rm -rf outputs mca.duckdb mca-spark dbt_project/target dbt_project/logs

@@ -24,6 +24,11 @@ On MySQL/MariaDB, in the same session:
 benchmark (the server must allow it: SUPER or SYSTEM_VARIABLES_ADMIN) and puts the old ones back
 at the end, so "as installed" and "with the profile" are measured on the same server.
 
+On Spark (`--target spark`): a fresh local catalogue (local[2]) in the benchmark's temporary
+folder; the floor is the same two statements writing Parquet tables; no incremental step (every
+build on Spark is a full build). The peak memory is the Python process's: Spark's driver is a
+JVM of its own (a child process, its heap capped by spark.driver.memory, 2 GB).
+
 The benchmark works in schemas of its own (mca_bench_raw, mca_bench, mca_bench_floor): it refuses
 to start when they exist, unless --force, and drops them at the end unless --keep.
 
@@ -107,6 +112,11 @@ def server_facts(env: dict[str, str], target: str) -> dict[str, object]:
         import duckdb
 
         return {"duckdb": duckdb.__version__}
+    if target == "spark":
+        import pyspark
+
+        settings = resolve_settings(env)
+        return {"spark": pyspark.__version__, "spark_master": settings.spark_master}
     with Warehouse(resolve_settings(env)) as wh:
         return {"server_version": wh.scalar("select version()"),
                 "innodb_buffer_pool_mb": round(int(wh.scalar("select @@innodb_buffer_pool_size")) / 2**20)}
@@ -117,7 +127,7 @@ SCHEMAS = ("mca_bench_raw", "mca_bench", "mca_bench_floor")
 
 def existing_schemas(env: dict[str, str]) -> list[str]:
     with Warehouse(resolve_settings(env)) as wh:
-        if wh.engine == "duckdb":
+        if wh.engine in ("duckdb", "spark"):  # a file or a catalogue of the benchmark's own
             return []
         found = wh.query("select schema_name from information_schema.schemata")
         names = {str(n).lower() for n in found.iloc[:, 0]}
@@ -126,7 +136,7 @@ def existing_schemas(env: dict[str, str]) -> list[str]:
 
 def drop_schemas(env: dict[str, str]) -> None:
     with Warehouse(resolve_settings(env)) as wh:
-        if wh.engine != "duckdb":
+        if wh.engine not in ("duckdb", "spark"):
             for name in SCHEMAS:
                 wh.drop_schema(name)
 
@@ -137,9 +147,10 @@ def floor(env: dict[str, str]) -> dict[str, object]:
         q, raw, target = wh.quote, wh.raw("campaigns"), "mca_bench_floor"
         wh.ensure_schema(target)
         seconds = {}
+        using = " using parquet" if wh.engine == "spark" else ""  # Spark: Parquet, as the models
         for name, sql in (
-            ("copy", f"create table {q(target)}.{q('copy')} as select * from {raw}"),
-            ("numbered", f"create table {q(target)}.{q('numbered')} as select *, row_number() over ("
+            ("copy", f"create table {q(target)}.{q('copy')}{using} as select * from {raw}"),
+            ("numbered", f"create table {q(target)}.{q('numbered')}{using} as select *, row_number() over ("
                          f"partition by lower(trim({q('campaign_name')})), {q('date')} order by {q('id')}) as rn "
                          f"from {raw}"),
         ):
@@ -218,7 +229,7 @@ def profile_run(env: dict[str, str], args: list[str], out: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", default="mariadb", choices=["duckdb", "mariadb", "mysql"])
+    parser.add_argument("--target", default="mariadb", choices=["duckdb", "mariadb", "mysql", "spark"])
     parser.add_argument("--rows", type=int, default=100_000, help="campaign rows (default 100,000)")
     parser.add_argument("--customers", type=int, default=None, help="default: rows / 10")
     parser.add_argument("--as-of", default="2026-06-30", help="last day of the data and the run's as_of")
@@ -236,8 +247,12 @@ def main() -> None:
     as_of = dt.date.fromisoformat(args.as_of)
     work = Path(tempfile.mkdtemp(prefix="mca-bench-"))
     env = {**os.environ, "MCA_TARGET": args.target, "MCA_DUCKDB_PATH": str(work / "bench.duckdb"),
+           "MCA_SPARK_DIR": str(work / "spark"), "MCA_SPARK_METHOD": "session",
            "MCA_RAW_SCHEMA": "mca_bench_raw", "MCA_SCHEMA": "mca_bench"}
-    server = args.target != "duckdb"
+    server = args.target in ("mariadb", "mysql")
+    if args.target == "spark":
+        # every build on Spark is a full build (no DELETE on Parquet tables): nothing to compare
+        args.no_incremental = True
     if args.server_profile and not server:
         raise SystemExit("--server-profile is for MySQL/MariaDB")
     found = existing_schemas(env)

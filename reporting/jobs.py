@@ -152,7 +152,7 @@ def _forget_loads(wh: Warehouse, schema: str, table: str) -> None:
     """After a table is replaced, its loads leave the load log: the log and the table never
     disagree, and ingesting the same file again loads it again."""
     if wh.table_exists(schema, LOAD_LOG.name):
-        wh.execute(f"delete from {wh.raw(LOAD_LOG.name)} where table_name = '{table}'")
+        wh.delete_where(schema, LOAD_LOG.name, f"table_name = {wh.placeholder}", [table])
 
 
 def _counted(frames: Iterable[pd.DataFrame], task: Any) -> Iterator[pd.DataFrame]:

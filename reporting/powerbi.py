@@ -45,7 +45,6 @@ import pandas as pd
 import yaml
 
 from reporting.report_data import NO_CAMPAIGN_DATA, NO_SEGMENT_DATA, load_raw_tables
-from reporting.settings import Target
 from reporting.warehouse import ExportFile, Warehouse
 
 log = logging.getLogger(__name__)
@@ -282,15 +281,17 @@ def measures_dax(measures: tuple[Measure, ...] = MEASURES) -> str:
 # The seed document's summary files, kept for existing dashboards. Its campaign_data file was the
 # fact again with names (a second copy of the largest table: 4.6 GB of CSV at 10M rows); the star
 # schema's fact_campaign_day with dim_campaign and dim_channel holds the same.
-SEED_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+#: file -> (mart, columns, the mart's key to order the rows by: without it each engine wrote the
+#: rows in its own storage order, and two runs on two engines gave different files)
+SEED_FILES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "channel_performance_powerbi.csv": ("rpt_channel_performance", (
         "channel", "campaigns", "campaign_days", "cost", "revenue", "profit", "impressions",
         "clicks", "conversions", "ctr", "conversion_rate", "cpc", "cpa", "roas", "roi",
         "value_per_conversion", "avg_roi", "avg_roas", "avg_ctr", "avg_conversion_rate",
-        "roi_rank")),
+        "roi_rank"), ("channel_id",)),
     "roi_analysis_powerbi.csv": ("rpt_campaign_performance", (
         "campaign_name", "channel", "first_date", "last_date", "campaign_days", "cost", "revenue",
-        "profit", "conversions", "cpa", "roas", "roi")),
+        "profit", "conversions", "cpa", "roas", "roi"), ("campaign_key", "channel_id")),
 }
 #: Rows per chunk read from MySQL/MariaDB: ~25K rows of the fact's object columns keep the
 #: export's own memory near 100 MB, and larger chunks were no faster (benchmarks/).
@@ -366,8 +367,9 @@ def export_powerbi(
             ],
             "columns": _columns_meta(table, docs),
         })
-    for file, (mart, columns) in SEED_FILES.items():
-        sql = f"select {', '.join(wh.quote(c) for c in columns)} from {wh.mart(mart)}"
+    for file, (mart, columns, key) in SEED_FILES.items():
+        sql = (f"select {', '.join(wh.quote(c) for c in columns)} from {wh.mart(mart)} "
+               f"order by {', '.join(wh.quote(c) for c in key)}")
         types = {c: fact_types.get(c, "double" if c not in {"campaigns", "campaign_days", "roi_rank"} else "int64") for c in columns}
         result.files[file] = _export(wh, sql, [(folder / file, list(columns), types)])[0]
     # the seed's customer_segments file: customers with their segment name
@@ -477,15 +479,14 @@ def _columns_meta(table: ExportTable, docs: dict[str, dict[str, str]]) -> list[d
 def _write_pbids(wh: Warehouse, folder: Path) -> dict[str, Any]:
     """mca_marts.pbids on a MySQL/MariaDB target: a Power BI data source file that opens Get
     Data on the marts' schema (server and database only: Power BI asks for the credentials, so
-    no user name or password is written). None on DuckDB, which Power BI cannot connect to."""
+    no user name or password is written). None on engines without a .pbids protocol
+    (``Warehouse.pbids_protocol``): DuckDB, which Power BI cannot connect to, and Spark."""
     s = wh.settings
-    if s.target == Target.duckdb:
-        return {"target": s.target.value, "pbids_file": None,
-                "note": ("Power BI has no DuckDB connector, so no .pbids is written: load this "
-                         "folder's Parquet (or CSV) files.")}
+    if wh.pbids_protocol is None:
+        return {"target": s.target.value, "pbids_file": None, "note": wh.pbids_note}
     server = f"{s.host}:{s.port}"
     pbids = {"version": "0.1", "connections": [{
-        "details": {"protocol": "mysql", "address": {"server": server, "database": s.schema}},
+        "details": {"protocol": wh.pbids_protocol, "address": {"server": server, "database": s.schema}},
         "options": {}, "mode": "Import"}]}
     (folder / PBIDS_FILE).write_text(json.dumps(pbids, indent=2) + "\n", encoding="utf-8")
     return {"target": s.target.value, "pbids_file": PBIDS_FILE, "server": server, "database": s.schema,

@@ -3,6 +3,7 @@
 #   chromium              headless rendering of the HTML report (no console errors, no requests)
 #   poppler-utils         pdftoppm, to render every PDF page
 #   fonts-droid-fallback  a CJK font reportlab can embed, so names like 日本 render in the PDF
+#   openjdk-17-jre-headless  Java for the Spark tests (pyspark starts a JVM)
 # Installs only what is missing. Needs root (as on the project's machines and CI).
 set -euo pipefail
 
@@ -10,6 +11,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]] || missing+=(fonts-droid-fallback)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "test system packages present"

@@ -180,9 +180,7 @@ class Loader:
     # ---- catalogue ---------------------------------------------------------------------
 
     def schema_exists(self) -> bool:
-        p = self.ph
-        return int(self.wh.scalar(f"select count(*) from information_schema.schemata where schema_name = {p}",
-                                  [self.schema])) > 0
+        return self.wh.schema_exists(self.schema)
 
     def ensure_log(self) -> _Created:
         """Create the raw schema and the load log where they do not exist; says which it made."""
@@ -197,14 +195,13 @@ class Loader:
     def _undo(self, made: _Created) -> None:
         """After a failed load: drop what this load created, if it is still empty (DDL is not
         transactional on MySQL/MariaDB, so the rollback does not take it back). Best effort."""
-        wh, p = self.wh, self.ph
+        wh = self.wh
         try:
             if made.table:
                 self._drop_if_empty()
             if made.log and int(wh.scalar(f"select count(*) from {self.log_table}")) == 0:
                 wh.drop_table(self.schema, LOAD_LOG.name)
-            if made.schema and int(wh.scalar(f"select count(*) from information_schema.tables "
-                                             f"where table_schema = {p}", [self.schema])) == 0:
+            if made.schema and wh.table_count(self.schema) == 0:
                 wh.drop_schema(self.schema)
         except Exception:  # the original error matters
             log.warning("could not remove what a failed load created in %s", self.schema, exc_info=True)
@@ -262,11 +259,7 @@ class Loader:
     def column_types(self) -> dict[str, str]:
         """The table's columns (lower case) and their types, lower case and without
         parameters (``decimal``, ``bigint``), as information_schema.columns has them."""
-        p = self.ph
-        frame = self.wh.query("select column_name, data_type from information_schema.columns "
-                              f"where table_schema = {p} and table_name = {p}", [self.schema, self.table])
-        return {str(name).lower(): str(kind).lower().split("(")[0].strip()
-                for name, kind in zip(frame.iloc[:, 0], frame.iloc[:, 1])} if not frame.empty else {}
+        return self.wh.column_types(self.schema, self.table)
 
     def check_whole_number_columns(self, comment: str, frame: pd.DataFrame | None, file_name: str) -> None:
         """A decimal column of the contract (``campaigns.conversions``) that the existing table
@@ -358,6 +351,12 @@ class Loader:
             return outcome
         to_replace = previous if replace else []
         outcome.other_versions = [] if replace else previous
+        if to_replace and not self.wh.supports_delete:
+            raise RefusedError(
+                f"cannot replace {to_replace[0].describe()}: replacing a load deletes its rows from "
+                f"{self.schema}.{self.table}, and {self.wh.engine}'s tables take no DELETE; nothing loaded "
+                "(load the corrected file under another name, or rebuild the raw table)"
+            )
         for p in to_replace:
             if not p.has_load_ids:
                 raise RefusedError(

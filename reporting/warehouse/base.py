@@ -122,6 +122,10 @@ class Warehouse(abc.ABC):
     quote_char: ClassVar[str] = '"'
     #: What to append to a SELECT that reads rows it will update in the same transaction.
     for_update: ClassVar[str] = ""
+    #: Power BI's data source protocol for this engine's marts (a .pbids file), or None with
+    #: :attr:`pbids_note` saying why there is none.
+    pbids_protocol: ClassVar[str | None] = None
+    pbids_note: ClassVar[str] = ""
 
     def __new__(cls, settings: Settings, **kwargs: Any) -> Warehouse:
         if cls is Warehouse:
@@ -254,6 +258,33 @@ class Warehouse(abc.ABC):
             [schema, name],
         )
         return [str(c) for c in frame.iloc[:, 0]] if not frame.empty else []
+
+    def column_types(self, schema: str, name: str) -> dict[str, str]:
+        """The table's columns (lower case) and their types, lower case and without parameters
+        (``decimal``, ``bigint``), as information_schema.columns names them."""
+        p = self.placeholder
+        frame = self.query("select column_name, data_type from information_schema.columns "
+                           f"where table_schema = {p} and table_name = {p}", [schema, name])
+        return {str(c).lower(): str(kind).lower().split("(")[0].strip()
+                for c, kind in zip(frame.iloc[:, 0], frame.iloc[:, 1])} if not frame.empty else {}
+
+    def schema_exists(self, schema: str) -> bool:
+        p = self.placeholder
+        return int(self.scalar(f"select count(*) from information_schema.schemata where schema_name = {p}",
+                               [schema])) > 0
+
+    def table_count(self, schema: str) -> int:
+        """How many tables and views the schema holds."""
+        p = self.placeholder
+        return int(self.scalar(f"select count(*) from information_schema.tables where table_schema = {p}",
+                               [schema]))
+
+    #: Whether DELETE works on the engine's tables (not on Spark's Parquet tables).
+    supports_delete: ClassVar[bool] = True
+
+    def delete_where(self, schema: str, name: str, where: str, params: Sequence[Any] | None = None) -> None:
+        """Delete the rows of a small bookkeeping table (the load log) where ``where`` holds."""
+        self.execute(f"delete from {self.relation(schema, name)} where {where}", params)
 
     @abc.abstractmethod
     def ensure_schema(self, schema: str) -> None: ...

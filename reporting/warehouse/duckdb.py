@@ -34,6 +34,8 @@ class DuckDBWarehouse(Warehouse):
     placeholder = "?"
     quote_char = '"'
     for_update = ""
+    pbids_note = ("Power BI has no DuckDB connector, so no .pbids is written: load this "
+                  "folder's Parquet (or CSV) files.")
 
     def _open(self) -> Any:
         import duckdb

@@ -54,6 +54,7 @@ class MySQLWarehouse(Warehouse):
     placeholder = "%s"
     quote_char = "`"
     for_update = " for update"
+    pbids_protocol = "mysql"
     transient_markers = ("2003", "2006", "2013", "Lost connection", "Can't connect",
                          "server has gone away", "Connection refused", "Deadlock found")
 

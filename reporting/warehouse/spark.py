@@ -23,9 +23,11 @@ Large reads leave Spark as Parquet files written by the executors and read back 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +40,9 @@ from reporting.errors import LockedError, RefusedError, WarehouseError
 from reporting.warehouse.base import Warehouse
 
 log = logging.getLogger(__name__)
+
+#: The driver's log configuration: errors only (reporting/warehouse/spark-log4j2.properties).
+LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 
 _TYPES = {
     ColumnType.bigint: "bigint",
@@ -81,7 +86,7 @@ def spark_conf(settings: Any) -> dict[str, str]:
             "spark.sql.warehouse.dir": str(home / "warehouse"),
             "spark.hadoop.javax.jdo.option.ConnectionURL":
                 f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
-            "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
             "spark.sql.shuffle.partitions": str(max(2, 2 * cores)),
             "spark.driver.memory": "2g",
         })
@@ -107,6 +112,9 @@ def spark_session(settings: Any) -> Any:
         active.stop()
     if settings.spark_master.startswith("local"):
         Path(settings.spark_dir).mkdir(parents=True, exist_ok=True)
+        # a local driver talks to itself: without this Spark warns that the host name resolves
+        # to a loopback address and picks another interface
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -135,6 +143,9 @@ class SparkWarehouse(Warehouse):
     placeholder = "?"
     quote_char = "`"
     for_update = ""
+    pbids_note = ("No .pbids is written for Spark: load this folder's Parquet (or CSV) files, "
+                  "or connect Power BI's Spark connector to the cluster's Thrift Server and the "
+                  "marts' schema.")
 
     def _open(self) -> Any:
         return _Session(spark_session(self.settings))
@@ -161,7 +172,11 @@ class SparkWarehouse(Warehouse):
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         frame = self._sql(sql, params)
         try:
-            return frame.toPandas()
+            with warnings.catch_warnings():
+                # pyspark 3.5 on pandas 3 warns about its own astype(copy=False) calls
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return frame.toPandas()
         except Exception as exc:
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WarehouseError(f"spark: {text}") from exc
@@ -215,7 +230,29 @@ class SparkWarehouse(Warehouse):
     def columns_of(self, schema: str, name: str) -> list[str]:
         if self.table_comment(schema, name) is None:
             return []
-        return [c.name for c in self.session.catalog.listColumns(name, schema)]
+        return [c.name for c in self.session.catalog.listColumns(f"{schema}.{name}")]
+
+    def column_types(self, schema: str, name: str) -> dict[str, str]:
+        if self.table_comment(schema, name) is None:
+            return {}
+        return {c.name.lower(): c.dataType.lower().split("(")[0].strip()
+                for c in self.session.catalog.listColumns(f"{schema}.{name}")}
+
+    def schema_exists(self, schema: str) -> bool:
+        return bool(self.session.catalog.databaseExists(schema))
+
+    def table_count(self, schema: str) -> int:
+        return len(self.session.catalog.listTables(schema)) if self.schema_exists(schema) else 0
+
+    def delete_where(self, schema: str, name: str, where: str, params: Sequence[Any] | None = None) -> None:
+        """No DELETE on Parquet: the rows to keep go into a new table, swapped in (for the small
+        load log only; the raw tables are never rewritten this way)."""
+        keep = f"{name}__mca_keep"
+        self.drop_table(schema, keep)
+        self.execute(f"create table {self.relation(schema, keep)} using parquet "
+                     f"comment '{(self.table_comment(schema, name) or '').replace(chr(39), chr(92) + chr(39))}' "
+                     f"as select * from {self.relation(schema, name)} where not ({where})", params)
+        self._swap_in(schema, keep, name)
 
     def ensure_schema(self, schema: str) -> None:
         self.execute(f"create database if not exists {self.quote(schema)}")
@@ -273,8 +310,8 @@ class SparkWarehouse(Warehouse):
         return len(frame)
 
     def require_transactional(self, schema: str, table: str) -> None:
-        """Spark cannot undo half a load in place; the loader's replacements delete rows, which
-        Parquet tables do not allow either (see :meth:`delete_rows_supported`)."""
+        """Spark cannot undo half a load in place; an append is one INSERT, which Spark commits
+        whole or not at all, and replacing a load (a DELETE) is refused (:attr:`supports_delete`)."""
 
     #: Spark's Parquet tables take no DELETE or UPDATE
     supports_delete = False
@@ -309,6 +346,3 @@ class SparkWarehouse(Warehouse):
         finally:
             lock.release()
 
-
-def refuse_delete(what: str) -> RefusedError:
-    return RefusedError(f"{what} deletes rows, which Spark's Parquet tables do not allow")

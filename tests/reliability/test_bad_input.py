@@ -84,9 +84,14 @@ def fact_row(s, row_id: int) -> pd.Series:
     return read(s, f"select * from {{t}} where campaign_day_id = {row_id}", "fct_campaign_daily").iloc[0]
 
 
-@pytest.fixture(scope="module", params=["duckdb", "mariadb"])
+@pytest.fixture(scope="module", params=["duckdb", "mariadb", pytest.param("spark", marks=pytest.mark.spark)])
 def rows_built(request, duckdb_settings_factory, server_settings_factory):
-    s = duckdb_settings_factory("bad") if request.param == "duckdb" else server_settings_factory(Target.mariadb, "bad")
+    if request.param == "duckdb":
+        s = duckdb_settings_factory("bad")
+    elif request.param == "spark":
+        s = request.getfixturevalue("spark_settings_factory")("bad")
+    else:
+        s = server_settings_factory(Target.mariadb, "bad")
     load_raw(s, frame(ROWS), customers(50))
     assert build(s, AS_OF).success
     return s
