@@ -51,7 +51,7 @@ def register_cli(spark: Settings, maria: Settings, user: str, password: str, *ar
 @pytest.fixture(scope="module")
 def built(server_settings_factory, spark_settings_factory):
     """(mariadb settings, spark settings, the dbt events' text of the Spark build)."""
-    spark = spark_settings_factory("jdbc")
+    spark = spark_settings_factory()
     if not spark.spark_jars_in_use():
         message = "the JDBC tests need MariaDB Connector/J: apt-get install libmariadb-java"
         if os.environ.get("MCA_REQUIRE_SPARK") == "1":
@@ -131,7 +131,7 @@ def test_the_password_stays_out_of_dbt_events(built):
 
 def test_refuses_to_replace_a_table_it_did_not_register(built, spark_settings_factory):
     maria, _, _ = built
-    target = spark_settings_factory("jdbcforce")
+    target = spark_settings_factory("force")
     source = JdbcSource(host=maria.host, port=maria.port, user=maria.user, password=maria.password,
                         schema=maria.raw_schema)
     with Warehouse(target) as wh:
