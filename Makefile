@@ -2,8 +2,8 @@
 #   make demo   set up, then run the whole job on the embedded DuckDB default with sample data
 #               (reports in ./outputs)
 #   make test   set up, make sure the MariaDB server runs and the test system packages are there
-#               (chromium, poppler-utils, fonts-droid-fallback, Java 17 for Spark), then run the
-#               whole test suite
+#               (chromium, poppler-utils, fonts-droid-fallback, libmariadb-java, Java 17 for
+#               Spark), then run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

@@ -444,6 +444,37 @@ def freshness(
         raise StaleDataError(f"{', '.join(stale)}: past the freshness error threshold")
 
 
+@app.command("register-jdbc")
+@handle_errors
+def register_jdbc(
+    source_host: Annotated[str, typer.Option("--source-host", help="MySQL/MariaDB server holding the raw tables.")] = "127.0.0.1",
+    source_port: Annotated[int, typer.Option("--source-port", min=1, max=65535, help="Its port.")] = 3306,
+    source_user: Annotated[str, typer.Option("--source-user", help="User Spark reads as (needs SELECT on the source schema). The password comes from $MCA_SOURCE_PASSWORD only.")] = "root",
+    source_schema: Annotated[str, typer.Option("--source-schema", help="Schema (database) holding campaigns, customers, orders, fx_rates.")] = "mca_raw",
+    partitions: Annotated[int, typer.Option("--partitions", min=1, help="Ranges of id a table with a numeric id is read in at once: Spark opens this many connections to the source per table read.")] = 4,
+    force: Annotated[bool, typer.Option("--force", help="Replace tables in Spark's raw schema that register-jdbc did not create (a Parquet table loaded by ingest or sample-data loses its rows).")] = False,
+    wait: WaitOpt = 0.0,
+    target: TargetOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Register a MySQL/MariaDB raw schema in Spark's raw schema as JDBC tables (spark target only): Spark reads the rows from the server at every build, nothing is copied.
+
+    One table per raw table the source has (campaigns, customers, orders, fx_rates); a table with a numeric id is read in --partitions ranges of id at once. Earlier registrations are replaced; a table register-jdbc did not create is refused unless --force. Rerun after large loads to rebalance the ranges (rows outside them are read all the same).
+
+    The source password is read from the environment variable MCA_SOURCE_PASSWORD, never from a flag, and mca never prints it. Note: Spark keeps it, with the other JDBC options, in its catalogue (the metastore, in MCA_SPARK_DIR on a local Spark): DESCRIBE and SHOW CREATE TABLE show it redacted, but anyone who can read the metastore can read it, so use a read-only user.
+    """
+    import os
+
+    from reporting import spark_jdbc
+
+    settings = _settings(target, None)
+    source = spark_jdbc.JdbcSource(host=source_host, port=source_port, user=source_user, schema=source_schema,
+                                   password=os.environ.get(spark_jdbc.SOURCE_PASSWORD_ENV, ""))
+    result = spark_jdbc.register_jdbc(settings, source, partitions=partitions, force=force, wait_seconds=wait)
+    for line in result.lines():
+        typer.echo(line)
+
+
 IngestTable = enum.Enum("IngestTable", {name: name for name in RAW_TABLES}, type=str)  # type: ignore[misc]
 IngestTable.__doc__ = "A raw table that `mca-report ingest` appends to."
 

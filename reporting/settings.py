@@ -33,6 +33,9 @@ DEFAULT_SPARK_DIR = Path("mca-spark")
 DEFAULT_SPARK_MASTER = "local[2]"
 #: The port of a Spark Thrift Server (HiveServer2's default).
 DEFAULT_THRIFT_PORT = 10000
+#: The JDBC driver mca's Spark session loads when it is installed and MCA_SPARK_JARS is unset:
+#: Debian's MariaDB Connector/J (apt-get install libmariadb-java), for `register-jdbc`'s tables.
+DEBIAN_JDBC_JAR = Path("/usr/share/java/mariadb-java-client.jar")
 
 
 class SparkMethod(str, enum.Enum):
@@ -58,6 +61,9 @@ class Settings:
     spark_master: str = DEFAULT_SPARK_MASTER
     #: spark: how dbt reaches Spark (MCA_SPARK_METHOD)
     spark_method: SparkMethod = SparkMethod.session
+    #: spark: jars mca's session loads, comma-separated (MCA_SPARK_JARS); None: the default,
+    #: Debian's MariaDB JDBC driver when it is installed (see :meth:`spark_jars_in_use`)
+    spark_jars: str | None = None
     dbt_project_dir: Path = DEFAULT_DBT_PROJECT_DIR
     connect_tries: int = 3
     #: ISO 4217 code every amount is converted to (macros/currency.sql); None: nothing converted
@@ -80,6 +86,13 @@ class Settings:
 
         return f"{scheme}://{quote(self.user, safe='')}:{quote(self.password, safe='')}@{self.host}:{self.port}"
 
+    def spark_jars_in_use(self) -> str:
+        """The jars of mca's Spark session (spark.jars), '' for none: MCA_SPARK_JARS when set,
+        else the JDBC driver at :data:`DEBIAN_JDBC_JAR` when it is installed."""
+        if self.spark_jars is not None:
+            return self.spark_jars
+        return str(DEBIAN_JDBC_JAR) if DEBIAN_JDBC_JAR.is_file() else ""
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that profiles.yml.example reads."""
         return {
@@ -94,6 +107,7 @@ class Settings:
             "MCA_SPARK_DIR": str(self.spark_dir),
             "MCA_SPARK_MASTER": self.spark_master,
             "MCA_SPARK_METHOD": self.spark_method.value,
+            "MCA_SPARK_JARS": self.spark_jars_in_use(),
             "MCA_BASE_CURRENCY": self.base_currency or "",
         }
 
@@ -156,6 +170,7 @@ def resolve_settings(
         spark_dir=spark_dir.expanduser().resolve(),
         spark_master=env.get("MCA_SPARK_MASTER", DEFAULT_SPARK_MASTER),
         spark_method=method,
+        spark_jars=env.get("MCA_SPARK_JARS"),
         connect_tries=tries,
         base_currency=base or None,
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from reporting.dbt_runner import DbtRunSummary, dbt_vars, run_dbt
 from reporting.contract import RAW_TABLES
@@ -33,3 +36,27 @@ def read_all(settings: Settings, mart: str, order_by: str) -> pd.DataFrame:
     with Warehouse(settings) as wh:
         frame = wh.query(f"select * from {wh.mart(mart)} order by {order_by}")
     return frame
+
+
+def is_null(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v)
+
+
+def as_bool(v) -> bool:
+    return bool(int(v)) if not isinstance(v, (bool, np.bool_)) else bool(v)
+
+
+def assert_same_column(a: pd.Series, b: pd.Series, label: str) -> None:
+    """Two engines' values of one mart column, row by row: NULL with NULL, booleans as booleans
+    (MySQL has tinyint), text exactly, dates by day, numbers to 1e-9."""
+    for x, y in zip(a.tolist(), b.tolist()):
+        if is_null(x) or is_null(y):
+            assert is_null(x) and is_null(y), f"{label}: {x!r} vs {y!r}"
+        elif isinstance(x, (bool, np.bool_)) or isinstance(y, (bool, np.bool_)):
+            assert as_bool(x) == as_bool(y), f"{label}: {x!r} vs {y!r}"
+        elif isinstance(x, str) or isinstance(y, str):
+            assert str(x) == str(y), f"{label}: {x!r} vs {y!r}"
+        elif hasattr(x, "isoformat") or hasattr(y, "isoformat"):
+            assert str(x)[:10] == str(y)[:10], f"{label}: {x!r} vs {y!r}"
+        else:
+            assert float(x) == pytest.approx(float(y), rel=1e-9, abs=1e-9), f"{label}: {x!r} vs {y!r}"

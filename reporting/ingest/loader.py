@@ -221,6 +221,14 @@ class Loader:
         self.insert_spec = self.created_spec
         self.present = [c.lower() for c in self.created_spec.column_names]
         comment = wh.table_comment(self.schema, self.table)
+        if comment is not None and comment.startswith(f"{MCA_TABLE_MARKER} register-jdbc"):
+            # a Spark table that reads a MySQL/MariaDB table in place: appending to it would
+            # write into the user's server behind their back
+            raise RefusedError(
+                f"{self.schema}.{self.table} is a JDBC table that reads a MySQL/MariaDB table ({comment}); "
+                "load the file into that server's raw schema instead (ingest --target mariadb/mysql); "
+                "nothing loaded"
+            )
         if comment is None:
             wh.create_table(self.schema, self.created_spec, comment=INGEST_COMMENT)
             log.info("created %s.%s", self.schema, self.table)

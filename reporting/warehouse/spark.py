@@ -58,8 +58,8 @@ _TYPES = {
 
 def spark_conf(settings: Any) -> dict[str, str]:
     """The Spark configuration of mca's session for ``settings``: the local catalogue in
-    ``settings.spark_dir`` when the master is local, and what an analytics job on a few cores
-    wants (no UI, UTC, Arrow for pandas, few shuffle partitions)."""
+    ``settings.spark_dir`` when the master is local, what an analytics job on a few cores
+    wants (no UI, UTC, Arrow for pandas, few shuffle partitions), and the JDBC driver's jar."""
     conf = {
         "spark.master": settings.spark_master,
         "spark.app.name": "mca",
@@ -78,6 +78,11 @@ def spark_conf(settings: Any) -> dict[str, str]:
         "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
         "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
     }
+    # a JDBC driver on the classpath, for the raw tables `mca-report register-jdbc` registers
+    # (reporting/spark_jdbc.py): MCA_SPARK_JARS, else Debian's MariaDB driver when installed
+    jars = settings.spark_jars_in_use()
+    if jars:
+        conf["spark.jars"] = jars
     if settings.spark_master.startswith("local"):
         home = Path(settings.spark_dir)
         threads = settings.spark_master.partition("[")[2].rstrip("]")
@@ -86,7 +91,10 @@ def spark_conf(settings: Any) -> dict[str, str]:
             "spark.sql.warehouse.dir": str(home / "warehouse"),
             "spark.hadoop.javax.jdo.option.ConnectionURL":
                 f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
-            "spark.driver.extraJavaOptions": f"-Dderby.system.home={home} -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
+            # user.timezone: MySQL DATETIMEs read over JDBC (register-jdbc) are taken as UTC,
+            # as mca writes them, whatever the machine's zone
+            "spark.driver.extraJavaOptions": (f"-Dderby.system.home={home} -Duser.timezone=UTC "
+                                              f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"),
             "spark.sql.shuffle.partitions": str(max(2, 2 * cores)),
             "spark.driver.memory": "2g",
         })

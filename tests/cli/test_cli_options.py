@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from reporting.cli import app
 
 runner = CliRunner()
-COMMANDS = ("sample-data", "build", "segment", "report", "run", "docs", "ingest", "freshness")
+COMMANDS = ("sample-data", "build", "segment", "report", "run", "docs", "ingest", "freshness", "register-jdbc")
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):
@@ -47,6 +47,7 @@ def test_every_boolean_option_is_a_flag_without_a_value():
         "docs": ["--serve", "--verbose"],
         "ingest": ["--quiet", "--replace", "--verbose"],
         "freshness": ["--verbose"],
+        "register-jdbc": ["--force", "--verbose"],
     }
     for cmd in _commands().values():
         for p in cmd.params:
@@ -89,6 +90,17 @@ def test_a_mistyped_duckdb_path_is_refused_and_not_created(tmp_path, command):
     assert result.output == (f"error: duckdb file {typo} does not exist (check --duckdb-path or MCA_DUCKDB_PATH; "
                              "`mca-report sample-data` or `mca-report ingest` create it)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_register_jdbc_needs_the_spark_target_and_a_plain_host():
+    """Refused before anything connects (tests/spark/test_jdbc.py registers for real)."""
+    result = invoke("register-jdbc", "--target", "duckdb")
+    assert result.exit_code == 2
+    assert result.output == ("error: register-jdbc registers tables in Spark's catalogue: use --target spark "
+                             "(or MCA_TARGET=spark), not duckdb\n")
+    result = invoke("register-jdbc", "--target", "spark", "--source-host", "db/x?user=admin")
+    assert result.exit_code == 2
+    assert result.output == "error: --source-host must be a host name or address, got 'db/x?user=admin'\n"
 
 
 def test_sample_data_still_creates_a_new_duckdb_file(tmp_path):
