@@ -7,7 +7,6 @@ mart.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -17,7 +16,9 @@ import pytest
 
 from reporting.settings import Settings, Target
 from tests import crafted
-from tests.helpers import build, load_raw, read, read_all
+from tests.helpers import PARITY_MARTS, assert_same_column, build, load_raw, read, read_all
+from tests.helpers import as_bool as _bool
+from tests.helpers import is_null as _isnull
 
 TARGETS = ["duckdb", "mariadb", pytest.param("spark", marks=pytest.mark.spark)]
 MODEL_FILES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "dbt_project" / "models").rglob("*.sql"))
@@ -43,10 +44,6 @@ def built(request, duckdb_settings_factory, server_settings_factory) -> dict[str
         return cache[target]
 
     return get  # type: ignore[return-value]
-
-
-def _bool(v) -> bool:
-    return bool(int(v)) if not isinstance(v, (bool, np.bool_)) else bool(v)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -122,10 +119,6 @@ def test_count_imputation_flags(built, target):
     assert float(r.roi) == pytest.approx(100.0)
     other = read(s, "select * from {t} where campaign_day_id = 1", "fct_campaign_daily").iloc[0]
     assert not _bool(other.is_impressions_imputed)
-
-
-def _isnull(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -282,40 +275,13 @@ def test_customers_deduplicated_and_cleaned(built, target):
 @pytest.mark.parametrize("other", ["mariadb", pytest.param("spark", marks=pytest.mark.spark)])
 def test_parity_with_duckdb_gives_the_same_marts(built, other):
     duck, maria = built("duckdb"), built(other)
-    marts = {
-        "fct_campaign_daily": "campaign_day_id",
-        "dim_campaign": "campaign_key",
-        "dim_channel": "channel_id",
-        "dim_date": "date_day",
-        "dim_customer": "customer_id",
-        "rpt_channel_performance": "channel_id",
-        "rpt_daily_revenue": "date_day",
-        "dq_data_quality": "rows_read",
-        "dq_quarantined_campaigns": "campaign_row_id",
-        "dq_duplicate_campaigns": "campaign_row_id",
-        "int_campaigns__outlier_bounds": "cost_q1",
-    }
-    for mart, key in marts.items():
+    for mart, key in PARITY_MARTS.items():
         a = read_all(duck, mart, key)
         b = read_all(maria, mart, key)
         assert list(a.columns) == list(b.columns), mart
         assert len(a) == len(b), mart
         for col in a.columns:
-            _assert_same_column(a[col], b[col], f"{mart}.{col}")
-
-
-def _assert_same_column(a: pd.Series, b: pd.Series, label: str) -> None:
-    for x, y in zip(a.tolist(), b.tolist()):
-        if _isnull(x) or _isnull(y):
-            assert _isnull(x) and _isnull(y), f"{label}: {x!r} vs {y!r}"
-        elif isinstance(x, (bool, np.bool_)) or isinstance(y, (bool, np.bool_)):
-            assert _bool(x) == _bool(y), f"{label}: {x!r} vs {y!r}"
-        elif isinstance(x, str) or isinstance(y, str):
-            assert str(x) == str(y), f"{label}: {x!r} vs {y!r}"
-        elif hasattr(x, "isoformat") or hasattr(y, "isoformat"):
-            assert str(x)[:10] == str(y)[:10], f"{label}: {x!r} vs {y!r}"
-        else:
-            assert float(x) == pytest.approx(float(y), rel=1e-9, abs=1e-9), f"{label}: {x!r} vs {y!r}"
+            assert_same_column(a[col], b[col], f"{mart}.{col}")
 
 
 def test_mysql_adapter_type_builds_the_same_models(server_settings_factory):
