@@ -135,35 +135,36 @@ def _answers(host: str, port: int) -> bool:
 
 def start(settings: Settings, log_path: Path, *, port: int | None = None,
           timeout: float = START_TIMEOUT_SECONDS) -> ThriftServer:
-    """Start a Thrift Server on ``settings``' local catalogue and wait until its port answers;
-    on failure, the server is stopped and the error names the log and shows its tail."""
+    """Start a Thrift Server on ``settings``' local catalogue, its log in ``log_path`` and its
+    working files (operation logs) beside it, and wait until it listens. On failure (or an
+    interrupt) the server is stopped; the error names the log and shows its tail."""
     if missing_jars():
         raise RuntimeError(f"pyspark at {pyspark_home()} lacks the Thrift Server jars: {missing_jars()}")
     port = port or free_port()
+    work_dir = log_path.parent
     Path(settings.spark_dir).mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "SPARK_HOME": str(pyspark_home()),
-           # the server's own working files (derby.log falls in derby.system.home anyway)
-           "SPARK_LOG_DIR": str(log_path.parent), "SPARK_PID_DIR": str(log_path.parent)}
-    env.pop("PYSPARK_SUBMIT_ARGS", None)
-    log = log_path.open("wb")
-    try:
-        process = subprocess.Popen(command(settings, port, log_path.parent), stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=str(settings.spark_dir), env=env,
+    env = {**os.environ, "SPARK_HOME": str(pyspark_home())}
+    env.pop("PYSPARK_SUBMIT_ARGS", None)  # pyspark's own, for a Python driver
+    with log_path.open("wb") as log:
+        # its own process group: stop() ends spark-submit and the JVM together
+        process = subprocess.Popen(command(settings, port, work_dir), stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, cwd=str(work_dir), env=env,
                                    start_new_session=True)
-    finally:
-        log.close()
     server = ThriftServer("127.0.0.1", port, process, log_path)
-    deadline = time.monotonic() + timeout
-    # the port answering is not enough: another program may have taken it since free_port()
-    while not (_answers(server.host, port) and server.listening()):
-        if process.poll() is not None:
-            raise RuntimeError(f"the Spark Thrift Server exited with {process.returncode} before "
-                               f"listening on {port}; log {log_path}:\n{server.log_tail()}")
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"the Spark Thrift Server did not listen on {port} within "
-                               f"{timeout:.0f} s; log {log_path}:\n{server.log_tail()}")
-        time.sleep(0.5)
+    try:
+        deadline = time.monotonic() + timeout
+        # the port answering is not enough: another program may have taken it since free_port()
+        while not (_answers(server.host, port) and server.listening()):
+            if process.poll() is not None:
+                raise RuntimeError(f"the Spark Thrift Server exited with {process.returncode} before "
+                                   f"listening on {port}; log {log_path}:\n{server.log_tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Spark Thrift Server did not listen on {port} within "
+                                   f"{timeout:.0f} s; log {log_path}:\n{server.log_tail()}")
+            time.sleep(0.5)
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
