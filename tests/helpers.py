@@ -38,17 +38,34 @@ def read_all(settings: Settings, mart: str, order_by: str) -> pd.DataFrame:
     return frame
 
 
+#: The marts the parity tests compare between warehouses, each with a column that orders its rows.
+PARITY_MARTS = {
+    "fct_campaign_daily": "campaign_day_id",
+    "dim_campaign": "campaign_key",
+    "dim_channel": "channel_id",
+    "dim_date": "date_day",
+    "dim_customer": "customer_id",
+    "rpt_channel_performance": "channel_id",
+    "rpt_daily_revenue": "date_day",
+    "dq_data_quality": "rows_read",
+    "dq_quarantined_campaigns": "campaign_row_id",
+    "dq_duplicate_campaigns": "campaign_row_id",
+    "int_campaigns__outlier_bounds": "cost_q1",
+}
+
+
 def is_null(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v)
 
 
 def as_bool(v) -> bool:
+    """A flag as each warehouse returns it: a bool, or 0/1 (MariaDB)."""
     return bool(int(v)) if not isinstance(v, (bool, np.bool_)) else bool(v)
 
 
 def assert_same_column(a: pd.Series, b: pd.Series, label: str) -> None:
-    """Two engines' values of one mart column, row by row: NULL with NULL, booleans as booleans
-    (MySQL has tinyint), text exactly, dates by day, numbers to 1e-9."""
+    """Two warehouses' values of one column, row by row: nulls where the other has nulls, flags
+    as flags, text exactly, dates by their day, numbers within 1e-9."""
     for x, y in zip(a.tolist(), b.tolist()):
         if is_null(x) or is_null(y):
             assert is_null(x) and is_null(y), f"{label}: {x!r} vs {y!r}"
@@ -60,3 +77,14 @@ def assert_same_column(a: pd.Series, b: pd.Series, label: str) -> None:
             assert str(x)[:10] == str(y)[:10], f"{label}: {x!r} vs {y!r}"
         else:
             assert float(x) == pytest.approx(float(y), rel=1e-9, abs=1e-9), f"{label}: {x!r} vs {y!r}"
+
+
+def assert_same_marts(expected: dict[str, pd.DataFrame], got: dict[str, pd.DataFrame]) -> None:
+    """Each mart of ``got`` has the columns, rows and values of the same mart in ``expected``."""
+    assert list(got) == list(expected)
+    for mart, a in expected.items():
+        b = got[mart]
+        assert list(a.columns) == list(b.columns), mart
+        assert len(a) == len(b), mart
+        for col in a.columns:
+            assert_same_column(a[col], b[col], f"{mart}.{col}")

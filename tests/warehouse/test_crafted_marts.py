@@ -16,9 +16,8 @@ import pytest
 
 from reporting.settings import Settings, Target
 from tests import crafted
+from tests.helpers import PARITY_MARTS, assert_same_column, build, load_raw, read, read_all
 from tests.helpers import as_bool as _bool
-from tests.helpers import assert_same_column as _assert_same_column
-from tests.helpers import build, load_raw, read, read_all
 from tests.helpers import is_null as _isnull
 
 TARGETS = ["duckdb", "mariadb", pytest.param("spark", marks=pytest.mark.spark)]
@@ -276,26 +275,13 @@ def test_customers_deduplicated_and_cleaned(built, target):
 @pytest.mark.parametrize("other", ["mariadb", pytest.param("spark", marks=pytest.mark.spark)])
 def test_parity_with_duckdb_gives_the_same_marts(built, other):
     duck, maria = built("duckdb"), built(other)
-    marts = {
-        "fct_campaign_daily": "campaign_day_id",
-        "dim_campaign": "campaign_key",
-        "dim_channel": "channel_id",
-        "dim_date": "date_day",
-        "dim_customer": "customer_id",
-        "rpt_channel_performance": "channel_id",
-        "rpt_daily_revenue": "date_day",
-        "dq_data_quality": "rows_read",
-        "dq_quarantined_campaigns": "campaign_row_id",
-        "dq_duplicate_campaigns": "campaign_row_id",
-        "int_campaigns__outlier_bounds": "cost_q1",
-    }
-    for mart, key in marts.items():
+    for mart, key in PARITY_MARTS.items():
         a = read_all(duck, mart, key)
         b = read_all(maria, mart, key)
         assert list(a.columns) == list(b.columns), mart
         assert len(a) == len(b), mart
         for col in a.columns:
-            _assert_same_column(a[col], b[col], f"{mart}.{col}")
+            assert_same_column(a[col], b[col], f"{mart}.{col}")
 
 
 def test_mysql_adapter_type_builds_the_same_models(server_settings_factory):
