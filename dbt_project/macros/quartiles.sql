@@ -81,7 +81,22 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Spark's percentile_cont is exact: it counts every distinct value, and the final merge runs in
+    one task, so its memory grows with the distinct values (fine to hundreds of millions of rows
+    on a cluster executor, not to billions). With var mca_approximate_quartiles: true it uses
+    percentile_approx (Greenwald-Khanna, relative rank error 1/1,000,000, bounded memory per
+    task), which returns a value of the column rather than interpolating between two
+    (docs/scaling.md). -#}
 {% macro spark__mca_quartiles(relation, column, where, index) -%}
+    {%- if var('mca_approximate_quartiles', false) %}
+    (
+        select
+            cast(percentile_approx(cast({{ column }} as double), 0.25, 1000000) as double) as q1,
+            cast(percentile_approx(cast({{ column }} as double), 0.75, 1000000) as double) as q3
+        from {{ relation }}
+        where {{ where }}
+    )
+    {%- else %}
     (
         select
             percentile_cont(0.25) within group (order by cast({{ column }} as double)) as q1,
@@ -89,6 +104,7 @@
         from {{ relation }}
         where {{ where }}
     )
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__mca_quartiles(relation, column, where, index) -%}
