@@ -58,6 +58,10 @@ def spark_confs(settings: Settings) -> dict[str, str]:
     conf = dict(spark_conf(settings))
     conf.pop("spark.master")  # given as --master
     conf["spark.app.name"] = "mca-thrift-test"
+    # Spark's default log level, not mca's errors-only file: the server says that it listens
+    # (which start() waits for) at INFO, and a failure's log tail needs the lines before it
+    options = conf["spark.driver.extraJavaOptions"].split()
+    conf["spark.driver.extraJavaOptions"] = " ".join(o for o in options if not o.startswith("-Dlog4j2.configurationFile="))
     return conf
 
 
