@@ -49,6 +49,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -239,7 +240,7 @@ def main() -> None:
                         help="a my.cnf fragment whose [mysqld] values are set with SET GLOBAL for the "
                              "benchmark and put back afterwards (docs/mariadb-analytics.cnf)")
     parser.add_argument("--force", action="store_true", help="reuse the benchmark's schemas if they exist")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark's schemas at the end")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark's schemas and its temporary folder at the end")
     parser.add_argument("--profile", action="store_true", help="also profile the run with cProfile")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -272,6 +273,9 @@ def main() -> None:
             restore_profile(env, replaced)
         if server and not args.keep:
             drop_schemas(env)
+        if not args.keep:
+            # the DuckDB file or Spark catalogue, the outputs: several GB at 10M rows
+            shutil.rmtree(work, ignore_errors=True)
     if profile:
         result["server_profile"] = {"file": str(args.server_profile), "settings": profile}
     suffix = "-profile" if profile else ""
