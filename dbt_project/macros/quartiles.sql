@@ -88,23 +88,20 @@
     task), which returns a value of the column rather than interpolating between two
     (docs/scaling.md). -#}
 {% macro spark__mca_quartiles(relation, column, where, index) -%}
-    {%- if var('mca_approximate_quartiles', false) %}
+    {%- set value = 'cast(' ~ column ~ ' as double)' -%}
+    {%- set approximate = var('mca_approximate_quartiles', false) %}
     (
         select
-            cast(percentile_approx(cast({{ column }} as double), 0.25, 1000000) as double) as q1,
-            cast(percentile_approx(cast({{ column }} as double), 0.75, 1000000) as double) as q3
+        {%- for p, name in [(0.25, 'q1'), (0.75, 'q3')] %}
+            {% if approximate -%}
+            cast(percentile_approx({{ value }}, {{ p }}, 1000000) as double)
+            {%- else -%}
+            percentile_cont({{ p }}) within group (order by {{ value }})
+            {%- endif %} as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
         from {{ relation }}
         where {{ where }}
     )
-    {%- else %}
-    (
-        select
-            percentile_cont(0.25) within group (order by cast({{ column }} as double)) as q1,
-            percentile_cont(0.75) within group (order by cast({{ column }} as double)) as q3
-        from {{ relation }}
-        where {{ where }}
-    )
-    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__mca_quartiles(relation, column, where, index) -%}

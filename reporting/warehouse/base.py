@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from reporting.contract import Column, TableSpec
-from reporting.errors import RefusedError, WarehouseError
+from reporting.errors import LockedError, RefusedError, WarehouseError
 from reporting.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -550,6 +550,27 @@ def cursor_frames(cursor: Any, chunk_rows: int) -> Iterator[pd.DataFrame]:
         if not rows:
             return
         yield pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+@contextmanager
+def file_lock(path: Path, wait_seconds: float, what: str) -> Iterator[None]:
+    """Hold the lock file ``path`` for the block (the run lock of the engines that keep their
+    data in local files), or raise LockedError after ``wait_seconds``; ``what`` says in the
+    message what the other command is using."""
+    from filelock import FileLock, Timeout
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=wait_seconds)
+    except Timeout:
+        raise LockedError(
+            f"another mca command is using {what} (lock {path}); wait for it or pass --wait SECONDS"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def short_error(exc: BaseException | None) -> str:

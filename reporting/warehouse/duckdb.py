@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from reporting.contract import MONEY_PRECISION, MONEY_SCALE, Column, ColumnType, TableSpec
-from reporting.errors import LockedError, WarehouseError
-from reporting.warehouse.base import ExportFile, Warehouse, copy_options, cursor_frames, export_select
+from reporting.errors import WarehouseError
+from reporting.warehouse.base import ExportFile, Warehouse, copy_options, cursor_frames, export_select, file_lock
 
 log = logging.getLogger(__name__)
 
@@ -176,19 +176,6 @@ class DuckDBWarehouse(Warehouse):
     @contextmanager
     def run_lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
         """A lock file beside the database file."""
-        from filelock import FileLock, Timeout
-
         db = self.settings.duckdb_path
-        path = db.with_name(db.name + ".lock")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path))
-        try:
-            lock.acquire(timeout=wait_seconds)
-        except Timeout:
-            raise LockedError(
-                f"another mca command is using {db} (lock {path}); wait for it or pass --wait SECONDS"
-            ) from None
-        try:
+        with file_lock(db.with_name(db.name + ".lock"), wait_seconds, str(db)):
             yield
-        finally:
-            lock.release()

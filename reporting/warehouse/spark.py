@@ -36,8 +36,8 @@ from typing import Any
 import pandas as pd
 
 from reporting.contract import MONEY_PRECISION, MONEY_SCALE, Column, ColumnType, TableSpec
-from reporting.errors import LockedError, RefusedError, WarehouseError
-from reporting.warehouse.base import Warehouse
+from reporting.errors import WarehouseError
+from reporting.warehouse.base import Warehouse, file_lock
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,11 @@ _TYPES = {
     ColumnType.timestamp: "timestamp",
     ColumnType.boolean: "boolean",
 }
+
+
+def _literal(text: str) -> str:
+    """A Spark SQL string literal: Spark reads backslashes as escapes and escapes a quote with one."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def spark_conf(settings: Any) -> dict[str, str]:
@@ -237,16 +242,18 @@ class SparkWarehouse(Warehouse):
         table = catalog.getTable(f"{schema}.{name}")
         return table.description or ""
 
-    def columns_of(self, schema: str, name: str) -> list[str]:
+    def _catalog_columns(self, schema: str, name: str) -> list[Any]:
+        """The catalogue's columns of a table, none when it does not exist."""
         if self.table_comment(schema, name) is None:
             return []
-        return [c.name for c in self.session.catalog.listColumns(f"{schema}.{name}")]
+        return self.session.catalog.listColumns(f"{schema}.{name}")
+
+    def columns_of(self, schema: str, name: str) -> list[str]:
+        return [c.name for c in self._catalog_columns(schema, name)]
 
     def column_types(self, schema: str, name: str) -> dict[str, str]:
-        if self.table_comment(schema, name) is None:
-            return {}
         return {c.name.lower(): c.dataType.lower().split("(")[0].strip()
-                for c in self.session.catalog.listColumns(f"{schema}.{name}")}
+                for c in self._catalog_columns(schema, name)}
 
     def schema_exists(self, schema: str) -> bool:
         return bool(self.session.catalog.databaseExists(schema))
@@ -260,7 +267,7 @@ class SparkWarehouse(Warehouse):
         keep = f"{name}__mca_keep"
         self.drop_table(schema, keep)
         self.execute(f"create table {self.relation(schema, keep)} using parquet "
-                     f"comment '{(self.table_comment(schema, name) or '').replace(chr(39), chr(92) + chr(39))}' "
+                     f"comment {_literal(self.table_comment(schema, name) or '')} "
                      f"as select * from {self.relation(schema, name)} where not ({where})", params)
         self._swap_in(schema, keep, name)
 
@@ -281,10 +288,9 @@ class SparkWarehouse(Warehouse):
         return f"{self.quote(column.name)} {self.sql_type(column)}"
 
     def create_table(self, schema: str, spec: TableSpec, *, comment: str) -> None:
-        escaped = comment.replace("\\", "\\\\").replace("'", "\\'")
         columns = ", ".join(self.column_ddl(c) for c in spec.columns)
         self.execute(f"create table {self.relation(schema, spec.name)} ({columns}) using parquet "
-                     f"comment '{escaped}'")
+                     f"comment {_literal(comment)}")
 
     def change_type_sql(self, schema: str, table: str, column: Column) -> str:
         return (f"-- Spark cannot change a Parquet table's column type in place; recreate "
@@ -338,21 +344,7 @@ class SparkWarehouse(Warehouse):
     def run_lock(self, wait_seconds: float = 0.0) -> Iterator[None]:
         """A lock file in the Spark folder: one mca command at a time per local catalogue (the
         embedded metastore takes one process anyway)."""
-        from filelock import FileLock, Timeout
-
         home = Path(self.settings.spark_dir)
-        home.mkdir(parents=True, exist_ok=True)
-        path = home / "mca.lock"
-        lock = FileLock(str(path))
-        try:
-            lock.acquire(timeout=wait_seconds)
-        except Timeout:
-            raise LockedError(
-                f"another mca command is using the Spark catalogue in {home} (lock {path}); "
-                "wait for it or pass --wait SECONDS"
-            ) from None
-        try:
+        with file_lock(home / "mca.lock", wait_seconds, f"the Spark catalogue in {home}"):
             yield
-        finally:
-            lock.release()
 
