@@ -33,7 +33,7 @@ The benchmark works in schemas of its own (mca_bench_raw, mca_bench, mca_bench_f
 to start when they exist, unless --force, and drops them at the end unless --keep.
 
 The run's own manifest gives each stage's time (build, segment, report parts: read, charts,
-pdf, html, powerbi) and the process's peak memory at the end of each stage; the slowest dbt
+pdf, html, powerbi, and of that the fact's files alone: powerbi_fact) and the process's peak memory at the end of each stage; the slowest dbt
 nodes come from dbt's run_results.json. "End to end" is the run process's wall time: the figure
 the performance targets are stated in (start-up and imports included, data loading excluded).
 

@@ -36,6 +36,7 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,6 +304,7 @@ class PowerBIExport:
     folder: Path
     files: dict[str, int] = field(default_factory=dict)  # file -> rows
     metadata_path: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # star-schema table -> seconds to write its files
 
 
 def _export(wh: Warehouse, sql: str, outputs: list[tuple[Path, list[str], dict[str, str]]]) -> list[int]:
@@ -349,7 +351,9 @@ def export_powerbi(
         types = table.types
         # one read of each table feeds its CSV and its Parquet file
         outputs = [(folder / table.file, list(types), types), (folder / table.parquet_file, list(types), types)]
+        started = time.perf_counter()
         counts = _export(wh, _select(wh, table), outputs)
+        result.seconds[table.name] = round(time.perf_counter() - started, 3)
         rows = counts[0]
         result.files[table.file] = rows
         result.files[table.parquet_file] = counts[1]

@@ -89,6 +89,9 @@ def test_manifest_records_stages_dbt_and_quality(finished_run):
     assert m["status"] == "success" and m["as_of"] == AS_OF.isoformat()
     assert [st["name"] for st in m["stages"]] == ["build", "quality", "segment", "reports", "publish"]
     assert all(st["status"] == "ok" and st["seconds"] >= 0 for st in m["stages"])
+    parts = m["stages"][3]["detail"]["seconds"]
+    assert list(parts) == ["read", "charts", "pdf", "html", "powerbi", "powerbi_fact"]
+    assert 0 < parts["powerbi_fact"] < parts["powerbi"]  # the fact's files are part of the export
     build = m["stages"][0]
     assert build["rows_in"] == 100_000
     dq = read(s, "select rows_read, rows_kept, rows_duplicate, rows_quarantined from {t}", "dq_data_quality").iloc[0]

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.settings import Settings
+from tests.helpers import assert_same_marts, read_parity_marts
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -43,7 +44,7 @@ def runs(spark_settings_factory, duckdb_settings_factory, tmp_path_factory):
     spark, duck = spark_settings_factory("sample"), duckdb_settings_factory("sample")
     out = tmp_path_factory.mktemp("runs")
     outputs = {"spark": _sample_and_run(spark, out / "spark"), "duckdb": _sample_and_run(duck, out / "duckdb")}
-    return out / "spark", out / "duckdb", outputs
+    return out / "spark", out / "duckdb", outputs, (spark, duck)
 
 
 def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -58,7 +59,7 @@ def _metadata_kinds(folder: Path) -> dict[tuple[str, str], str]:
 
 
 def test_spark_run_writes_every_output(runs):
-    spark_out, _, outputs = runs
+    spark_out, _, outputs, _ = runs
     assert "rows read 20,000" in outputs["spark"]
     for name in ("executive_summary.pdf", "executive_summary.html", "dashboards/fact_campaign_day.csv",
                  "dashboards/fact_campaign_day.parquet", "dashboards/powerbi_metadata.json"):
@@ -70,7 +71,7 @@ def test_spark_run_writes_every_output(runs):
 
 
 def test_powerbi_files_equal_duckdbs_to_the_cent(runs):
-    spark_out, duck_out, _ = runs
+    spark_out, duck_out, _, _ = runs
     files = sorted(p.name for p in (duck_out / "dashboards").glob("*.csv"))
     assert {"fact_campaign_day.csv", "dim_campaign.csv", "dim_channel.csv", "dim_date.csv", "dim_customer.csv",
             "dim_segment.csv", "channel_performance_powerbi.csv", "roi_analysis_powerbi.csv"} <= set(files)
@@ -97,9 +98,17 @@ def test_powerbi_files_equal_duckdbs_to_the_cent(runs):
 
 
 def test_segments_and_metadata_match(runs):
-    spark_out, duck_out, _ = runs
+    spark_out, duck_out, _, _ = runs
     assert _metadata_kinds(spark_out) == _metadata_kinds(duck_out)
     _, seg_s = _rows(spark_out / "dashboards" / "customer_segments_powerbi.csv")
     _, seg_d = _rows(duck_out / "dashboards" / "customer_segments_powerbi.csv")
     assert len(seg_s) == ROWS // 10
     assert seg_s == seg_d  # the same customers, features and k-means segments (seeded)
+
+
+def test_every_mart_equals_duckdbs_column_by_column(runs):
+    """After the two runs (segments included), every mart on Spark has DuckDB's rows and values."""
+    *_, (spark, duck) = runs
+    expected = read_parity_marts(duck)
+    assert len(expected["fct_campaign_daily"]) > ROWS * 0.9 and len(expected["dim_segment"]) >= 2
+    assert_same_marts(expected, read_parity_marts(spark))
