@@ -29,8 +29,12 @@ mariadb:
 test-deps:
 	bash scripts/ensure-test-deps.sh
 
+# Two pytest workers (pytest-xdist): one takes the Spark tests (one JVM), both share the rest,
+# a module at a time (tests/conftest.py). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) mariadb test-deps
-	MCA_REQUIRE_MARIADB=1 MCA_REQUIRE_BROWSER=1 MCA_REQUIRE_SPARK=1 $(BIN)/python -m pytest
+	MCA_REQUIRE_MARIADB=1 MCA_REQUIRE_BROWSER=1 MCA_REQUIRE_SPARK=1 $(BIN)/python -m pytest \
+		$(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --no-loadscope-reorder)
 
 # The pipeline benchmarks (README, "Measured here"): each writes benchmarks/results/run-*.{json,md}.
 # `make bench` measures what the performance figures are stated in (about 15 minutes): 100K rows on

@@ -7,6 +7,10 @@ MCA_REQUIRE_MARIADB=1 (set by .ci/run and `make test`), which turns that into a 
 The Spark tests share one local Spark catalogue per test session (one JVM per process: Spark
 allows one session), in a temporary folder, with schemas per module as on MariaDB. Without
 pyspark or Java they skip, unless MCA_REQUIRE_SPARK=1 (set by `make test`).
+
+Under pytest-xdist (`make test` runs two workers), each worker has its own dbt target and log
+folders, every module's tests go to one worker (its module fixtures build once), and all the
+Spark tests go to one worker, first (one JVM; the longest group).
 """
 
 from __future__ import annotations
@@ -23,6 +27,40 @@ REQUIRE_MARIADB = os.environ.get("MCA_REQUIRE_MARIADB") == "1"
 REQUIRE_SPARK = os.environ.get("MCA_REQUIRE_SPARK") == "1"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 _created_schemas: list[tuple[Settings, str]] = []
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # dbt writes its manifest and partial-parse file there: one folder per process
+        for variable, default in (("DBT_TARGET_PATH", "target"), ("DBT_LOG_PATH", "logs")):
+            base = Path(os.environ.get(variable) or PROJECT_DIR / default)
+            os.environ[variable] = str((base if base.is_absolute() else PROJECT_DIR / base) / worker)
+
+
+def _is_spark(nodeid: str) -> bool:
+    """A Spark test, from its id alone (the xdist controller sees ids, not items): the tests
+    under tests/spark and the spark cases of the tests parametrized by target."""
+    return nodeid.startswith("tests/spark/") or "[spark" in nodeid
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the Spark tests first: the longest group
+        items.sort(key=lambda item: not _is_spark(item.nodeid))  # stable
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Each module's tests on one worker (its module fixtures build once), and every Spark test
+    on one worker (one JVM per process, and the Spark tests are the longest group). xdist's own
+    --dist loadgroup does not group under pytest 9.2 (it renames a node attribute pytest renamed)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndSpark(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "spark" if _is_spark(nodeid) else nodeid.split("::", 1)[0]
+
+    return ModulesAndSpark(config, log)
 
 
 def _server_settings(target: Target, tag: str) -> Settings:
