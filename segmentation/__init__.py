@@ -42,6 +42,7 @@ _LAZY = {
     "SegmentationParams": "segmentation.pipeline",
     "SegmentationResult": "segmentation.pipeline",
     "segment_customers": "segmentation.pipeline",
+    "SegmentationOutcome": "segmentation.pipeline",
 }
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         DEFAULT_SEARCH_SAMPLE_SIZE,
         DEFAULT_SILHOUETTE_SAMPLE_SIZE,
         DEFAULT_SILHOUETTE_TOLERANCE,
+        SegmentationOutcome,
         SegmentationParams,
         SegmentationResult,
         segment_customers,
@@ -94,6 +96,7 @@ __all__ = [
     "MissingColumnError",
     "NoVarianceError",
     "SegmentationError",
+    "SegmentationOutcome",
     "SegmentationParams",
     "SegmentationResult",
     "TooFewCustomersError",
