@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.features import PreparedFeatures
+from segmentation.moments import Moments
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,54 @@ def assemble_profiles(
     for j, feature in enumerate(features):
         out[f"{feature}_z"] = z_means[:, j]
     return out.reset_index()
+
+
+class ClusterMoments:
+    """The figures of :func:`build_profiles` per cluster, gathered chunk by chunk.
+
+    For each cluster: the customers, the :class:`~segmentation.moments.Moments` of the
+    imputed values and of the standardised values (means, ``std`` with ddof=1, sums: merged
+    with Chan's update, so they match a groupby over all rows to about 1e-12), and the values
+    that were observed rather than imputed (``count``).
+    """
+
+    def __init__(self, k: int, n_features: int) -> None:
+        self.k = k
+        self.n_features = n_features
+        self.sizes = np.zeros(k, dtype=np.int64)
+        self.observed = np.zeros((k, n_features), dtype=np.int64)
+        self.moments = [Moments(2 * n_features) for _ in range(k)]
+
+    def add(self, labels: np.ndarray, raw: np.ndarray, missing: np.ndarray, scaled: np.ndarray) -> None:
+        """One chunk: its cluster labels, imputed values, missing mask and standardised values."""
+        self.sizes += np.bincount(labels, minlength=self.k)
+        for j in range(self.n_features):
+            self.observed[:, j] += np.bincount(labels, weights=~missing[:, j], minlength=self.k).astype(np.int64)
+        both = np.hstack([raw, scaled])
+        for cluster in np.unique(labels):
+            self.moments[cluster].add(both[labels == cluster])
+
+    def means(self, column: int) -> np.ndarray:
+        """Mean imputed value of feature ``column`` per cluster (orders the segments)."""
+        return np.array([m.mean[column] for m in self.moments])
+
+    def profiles(self, features: Sequence[str], mapping: np.ndarray) -> pd.DataFrame:
+        """The profile frame, in segment order (``segment_id = mapping[cluster]``)."""
+        order = np.argsort(mapping)
+        p = self.n_features
+        moments = [self.moments[c] for c in order]
+        means = np.array([m.mean[:p] for m in moments])
+        stds = np.array([m.std(ddof=1)[:p] for m in moments])
+        sums = np.array([m.total[:p] for m in moments])
+        observed = self.observed[order]
+
+        def extra(feature: str, stat: str) -> np.ndarray:
+            j = list(features).index(feature)
+            return {"std": stds, "sum": sums, "count": observed}[stat][:, j]
+
+        return assemble_profiles(
+            features, self.sizes[order], means, np.array([m.mean[p:] for m in moments]), extra
+        )
 
 
 def z_profiles(profiles: pd.DataFrame, features: Sequence[str]) -> list[dict[str, float]]:
