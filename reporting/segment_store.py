@@ -81,9 +81,15 @@ def iter_customer_features(wh: Warehouse, feature_set: str, features: Sequence[s
     columns = ", ".join(wh.quote(c) for c in ("customer_id", *features))
     sql = f"select {columns} from {wh.mart(mart)} order by {wh.quote('customer_id')}"
     reader = wh.arrow_reader(sql, chunk_rows)
-    frames = (batch.to_pandas() for batch in reader) if reader is not None else wh.iter_query(sql, chunk_rows)
-    for frame in frames:
-        yield as_numeric_features(frame, features)
+    if reader is None:
+        for frame in wh.iter_query(sql, chunk_rows):
+            yield as_numeric_features(frame, features)
+        return
+    try:
+        for batch in reader:
+            yield as_numeric_features(batch.to_pandas(), features)
+    finally:
+        reader.close()  # a read left early gives its resources back now, not when collected
 
 
 def ensure_segments_table(wh: Warehouse) -> bool:

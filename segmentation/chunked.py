@@ -94,10 +94,11 @@ class RowStore:
         self._values.touch()
 
     def append(self, ids: np.ndarray, values: np.ndarray) -> None:
-        """Add rows at the end (ids keep the dtype of the first rows)."""
+        """Add rows at the end (ids keep the dtype of the first rows; a null id among later
+        ones cannot be cast, but then the stream is refused and the ids are never read)."""
         if self.id_dtype is None:
             self.id_dtype = ids.dtype
-        with self._ids.open("ab") as out:
+        with self._ids.open("ab") as out, np.errstate(invalid="ignore"):
             np.ascontiguousarray(ids, dtype=self.id_dtype).tofile(out)
         with self._values.open("ab") as out:
             np.ascontiguousarray(values, dtype=np.float64).tofile(out)
@@ -334,12 +335,20 @@ def _segment_stored(
 
 def _scan(chunks: Iterable[pd.DataFrame], store: RowStore, features: tuple[str, ...],
           id_column: str) -> ScannedFeatures:
-    """Step 1: check and count the stream, keeping its rows on disk."""
+    """Step 1: check and count the stream, keeping its rows on disk. A stream left early (an
+    error) is closed at once, so what its reader holds (a connection, an engine's memory
+    setting) is given back while the reader's warehouse is still open."""
     scan = FeatureScan(features, id_column)
-    for chunk in chunks:
-        kept = scan.add(chunk)
-        if kept is not None:
-            store.append(*kept)
+    stream = iter(chunks)
+    try:
+        for chunk in stream:
+            kept = scan.add(chunk)
+            if kept is not None:
+                store.append(*kept)
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
     return scan.finish()
 
 

@@ -2,9 +2,10 @@
 
 Equality, and where it is not bit for bit: the k, the reason, every assignment and the segment
 sizes are asserted equal; profiles to 1e-9 (relative; 1e-12 absolute for standardised means near
-0), centres to 1e-6 relative, the k search's scores to 1e-6. The chunked path merges sums chunk by chunk (and sklearn's scaler
-fits its mean and variance incrementally), so means, and everything scaled with them, may differ
-from one-array sums in the last digits; no test data puts a customer that close to a boundary.
+0), centres to 1e-6 relative, the k search's scores to 1e-6. The chunked path merges sums chunk
+by chunk (and sklearn's scaler fits its mean and variance incrementally), so means, and
+everything scaled with them, may differ from one-array sums in the last digits; no test data
+puts a customer that close to a boundary.
 """
 
 from __future__ import annotations

@@ -135,3 +135,21 @@ def test_temporary_files_are_removed_even_when_the_write_is_refused(warehouse, m
             wh.drop_table(wh.settings.schema, CUSTOMER_SEGMENTS.name)
             run_segmentation(wh, run_id="chunked-4", in_memory_max=0, chunk_rows=CHUNK_ROWS)
     assert not list(Path(tmp_path).glob("mca-segments-*"))
+
+
+def test_a_read_left_early_lifts_duckdbs_memory_cap(duckdb_settings_factory):
+    """The stream of customers holds DuckDB's memory down while it is read; a segmentation that
+    stops early (an error) closes it, and the limit is back before the warehouse closes."""
+    from reporting.segment_store import iter_customer_features
+
+    s = duckdb_settings_factory("chunked-cap")
+    load_raw(s, crafted.campaigns_frame(), skewed_customers(5_000))
+    assert build(s, crafted.AS_OF).success
+    with Warehouse(s) as wh:
+        limit = wh.scalar("select current_setting('memory_limit')")
+        frames = iter_customer_features(wh, "behavioural", ("age", "revenue"), 1_000)
+        first = next(frames)
+        assert len(first) == 1_000 and first["customer_id"].is_monotonic_increasing
+        assert wh.scalar("select current_setting('memory_limit')") != limit
+        frames.close()
+        assert wh.scalar("select current_setting('memory_limit')") == limit
