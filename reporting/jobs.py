@@ -22,7 +22,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,13 +41,16 @@ from reporting.report_data import ReportData, SegmentSummary, load_data_quality,
 from reporting.sample_data import DEFAULT_CHUNK_ROWS, iter_campaigns, iter_customers
 from reporting.segment_store import (
     FEATURE_SETS,
+    count_customer_features,
     ensure_segments_table,
+    features_with_values,
+    iter_customer_features,
     load_latest_summary,
     read_customer_features,
     read_segment_channels,
     save_run_summary,
     summarize,
-    usable_features,
+    write_segment_chunks,
     write_segments,
 )
 from reporting.progress import Progress
@@ -57,7 +60,7 @@ from reporting.stopping import requested as stop_requested
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, engine_class, run_lock
 
 if TYPE_CHECKING:
-    from segmentation import SegmentationResult
+    from segmentation import SegmentationOutcome
 
 log = logging.getLogger(__name__)
 
@@ -321,11 +324,20 @@ def choose_feature_set(raw_tables: dict[str, bool]) -> str | None:
     return None
 
 
+#: Customers up to which segmentation reads them all into one DataFrame
+#: (:func:`segmentation.segment_customers`); above it they stream from the warehouse in batches
+#: (:func:`segmentation.segment_customer_chunks`), and memory stays flat whatever their number.
+#: Chosen by measurement (DECISIONLOG, "Chunked segmentation").
+IN_MEMORY_MAX_CUSTOMERS = 100_000
+#: Rows per batch read from the warehouse, and per chunk read back from disk, on the chunked path.
+SEGMENT_CHUNK_ROWS = 100_000
+
+
 @dataclass
 class SegmentRun:
     """Outcome of :func:`run_segmentation`."""
 
-    result: SegmentationResult
+    result: SegmentationOutcome
     summary: SegmentSummary
     run_id: str
     rows_read: int
@@ -346,51 +358,98 @@ def run_segmentation(
     charts_dir: Path | None = None,
     write_back: bool = True,
     progress: Progress | None = None,
+    in_memory_max: int = IN_MEMORY_MAX_CUSTOMERS,
+    chunk_rows: int = SEGMENT_CHUNK_ROWS,
 ) -> SegmentRun:
-    """Read features, segment, write customer_segments back, draw the charts."""
-    import segmentation
+    """Read features, segment, write customer_segments back, draw the charts.
+
+    Up to ``in_memory_max`` customers are read into one DataFrame; above, they stream in
+    batches of ``chunk_rows`` (:func:`segment_chunked`). Both paths choose the same k and
+    segments for the same customers, to floating-point order (DECISIONLOG).
+    """
     from segmentation import SegmentationError
 
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    frame = read_customer_features(wh, feature_set)
+    customers, values = count_customer_features(wh, feature_set)
+    features, empty = features_with_values(customers, values, FEATURE_SETS[feature_set][1])
     seconds["read"] = time.perf_counter() - t0
-    features, empty = usable_features(frame, FEATURE_SETS[feature_set][1])
     if empty:
         log.warning("features with no values are left out of segmentation: %s", ", ".join(empty))
-    t0 = time.perf_counter()
     tried = 1 if k is not None else k_range[1] - k_range[0] + 1
-    with (progress or Progress()).task(f"segmentation of {len(frame):,} customers", total=tried, unit="k") as task:
-        try:
-            result = segmentation.segment_customers(
-                frame, features, k=k, k_range=k_range, random_state=random_state,
+    written = 0
+    with ExitStack() as held:  # the chunked path's files live until the assignments are written
+        with (progress or Progress()).task(f"segmentation of {customers:,} customers", total=tried, unit="k") as task:
+            knobs: dict[str, Any] = dict(
+                k=k, k_range=k_range, random_state=random_state,
                 on_fit=lambda fit: task.advance(1, description=f"segmentation: k={fit.k} scored "
                                                                f"(silhouette {fit.silhouette:.3f})"))
-        except SegmentationError as exc:
-            raise DataError(f"segmentation: {exc}") from None
-    seconds["segment"] = time.perf_counter() - t0
-    written = 0
-    if write_back:
-        t0 = time.perf_counter()
-        # a warehouse built by dbt alone may not have the table yet; its segment views were then
-        # built over an empty stand-in and must be built again to read it
-        created = ensure_segments_table(wh)
-        save_run_summary(wh, summarize(result, run_id=run_id))
-        written = write_segments(wh, result, run_id)
-        if created:
-            run_dbt(wh.settings, "run", args=["--select", "source:mca_segments+", "--exclude", "config.materialized:mca_table"],
-                    quiet=True)
-        seconds["write"] = time.perf_counter() - t0
+            try:
+                if customers <= in_memory_max:
+                    result, write = segment_in_memory(wh, feature_set, features, seconds, **knobs)
+                else:
+                    result, write = held.enter_context(segment_chunked(wh, feature_set, features, chunk_rows, seconds,
+                                                                       **knobs))
+            except SegmentationError as exc:
+                raise DataError(f"segmentation: {exc}") from None
+        if write_back:
+            t0 = time.perf_counter()
+            # a warehouse built by dbt alone may not have the table yet; its segment views were then
+            # built over an empty stand-in and must be built again to read it
+            created = ensure_segments_table(wh)
+            save_run_summary(wh, summarize(result, run_id=run_id))
+            written = write(run_id)
+            if created:
+                run_dbt(wh.settings, "run", args=["--select", "source:mca_segments+", "--exclude", "config.materialized:mca_table"],
+                        quiet=True)
+            seconds["write"] = time.perf_counter() - t0
     by_channel = read_segment_channels(wh) if write_back else None
     charts: dict[str, Path] = {}
     if charts_dir is not None:
+        import segmentation
+
         t0 = time.perf_counter()
         charts = segmentation.save_charts(result, charts_dir)
         seconds["charts"] = time.perf_counter() - t0
     log.info("segmented %d customers into %d segments (%s)", result.n_customers, result.chosen_k, result.reason)
     return SegmentRun(result=result, summary=summarize(result, by_channel, run_id), run_id=run_id,
-                      rows_read=len(frame), rows_written=written, charts=charts, seconds=seconds,
+                      rows_read=customers, rows_written=written, charts=charts, seconds=seconds,
                       skipped_features=empty)
+
+
+#: Writes a segmentation's assignments to customer_segments for a run id; returns the rows written.
+AssignmentWriter = Callable[[str], int]
+
+
+def segment_in_memory(wh: Warehouse, feature_set: str, features: tuple[str, ...], seconds: dict[str, float],
+                      **knobs: Any) -> tuple[SegmentationOutcome, AssignmentWriter]:
+    """Every customer read into one DataFrame and segmented by :func:`segmentation.segment_customers`
+    (``seconds``: adds the read to ``read``, and ``segment``)."""
+    import segmentation
+
+    t0 = time.perf_counter()
+    frame = read_customer_features(wh, feature_set)
+    seconds["read"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = segmentation.segment_customers(frame, features, **knobs)
+    seconds["segment"] = time.perf_counter() - t0
+    return result, lambda run_id: write_segments(wh, result, run_id)
+
+
+@contextmanager
+def segment_chunked(wh: Warehouse, feature_set: str, features: tuple[str, ...], chunk_rows: int,
+                    seconds: dict[str, float], **knobs: Any) -> Iterator[tuple[SegmentationOutcome, AssignmentWriter]]:
+    """The customers streamed from the warehouse in customer_id order through
+    :func:`segmentation.segment_customer_chunks`; the assignments, kept in its temporary folder
+    until the block ends, are written a chunk at a time (``seconds``: ``segment``, which
+    includes reading the customers)."""
+    import segmentation
+
+    t0 = time.perf_counter()
+    frames = iter_customer_features(wh, feature_set, features, chunk_rows)
+    with segmentation.segment_customer_chunks(frames, features, chunk_rows=chunk_rows, **knobs) as result:
+        seconds["segment"] = time.perf_counter() - t0
+        yield result, lambda run_id: write_segment_chunks(wh, result, run_id)
 
 
 def segment(

@@ -5,6 +5,12 @@
 >>> result.chosen_k, result.reason                      # doctest: +SKIP
 >>> save_charts(result, Path("outputs/visualizations"))  # doctest: +SKIP
 
+Customers that do not fit in memory arrive in chunks sorted by id instead (a warehouse read in
+batches); the assignments stay on disk until read back::
+
+    with segment_customer_chunks(frames) as result:      # doctest: +SKIP
+        for part in result.assignment_chunks(): ...
+
 A pure library: no database, no environment, no printing; it logs through ``logging``.
 """
 
@@ -42,9 +48,18 @@ _LAZY = {
     "SegmentationParams": "segmentation.pipeline",
     "SegmentationResult": "segmentation.pipeline",
     "segment_customers": "segmentation.pipeline",
+    "SegmentationOutcome": "segmentation.pipeline",
+    "ChunkedSegmentationResult": "segmentation.chunked",
+    "DEFAULT_CHUNK_ROWS": "segmentation.chunked",
+    "segment_customer_chunks": "segmentation.chunked",
 }
 
 if TYPE_CHECKING:
+    from segmentation.chunked import (
+        DEFAULT_CHUNK_ROWS,
+        ChunkedSegmentationResult,
+        segment_customer_chunks,
+    )
     from segmentation.charts import (
         plot_k_selection,
         plot_segment_profiles,
@@ -58,6 +73,7 @@ if TYPE_CHECKING:
         DEFAULT_SEARCH_SAMPLE_SIZE,
         DEFAULT_SILHOUETTE_SAMPLE_SIZE,
         DEFAULT_SILHOUETTE_TOLERANCE,
+        SegmentationOutcome,
         SegmentationParams,
         SegmentationResult,
         segment_customers,
@@ -78,6 +94,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DEFAULT_CHUNK_ROWS",
     "DEFAULT_FEATURES",
     "DEFAULT_ID_COLUMN",
     "DEFAULT_K_RANGE",
@@ -87,6 +104,7 @@ __all__ = [
     "RFM_FEATURES",
     "VOCABULARY",
     "AllNullFeatureError",
+    "ChunkedSegmentationResult",
     "DuplicateCustomerError",
     "EmptyInputError",
     "InvalidFeatureError",
@@ -94,6 +112,7 @@ __all__ = [
     "MissingColumnError",
     "NoVarianceError",
     "SegmentationError",
+    "SegmentationOutcome",
     "SegmentationParams",
     "SegmentationResult",
     "TooFewCustomersError",
@@ -101,5 +120,6 @@ __all__ = [
     "plot_segment_profiles",
     "plot_segment_sizes",
     "save_charts",
+    "segment_customer_chunks",
     "segment_customers",
 ]

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator
 
 if TYPE_CHECKING:  # a type only: drawing needs matplotlib, not scikit-learn
-    from segmentation.pipeline import SegmentationResult
+    from segmentation.pipeline import SegmentationOutcome
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def save_figure(figure: Figure, path: Path, dpi: int, **savefig: object) -> Path
     return path
 
 
-def _segment_labels(result: SegmentationResult) -> list[str]:
+def _segment_labels(result: SegmentationOutcome) -> list[str]:
     return [
         f"{int(sid)}: {name}"
         for sid, name in zip(
@@ -111,7 +111,7 @@ def _segment_labels(result: SegmentationResult) -> list[str]:
     ]
 
 
-def plot_k_selection(result: SegmentationResult) -> Figure:
+def plot_k_selection(result: SegmentationOutcome) -> Figure:
     """Elbow (inertia) and silhouette curves over k, with the chosen k marked."""
     scores = result.scores
     ks = scores["k"].to_numpy(dtype=int)
@@ -150,7 +150,7 @@ def plot_k_selection(result: SegmentationResult) -> Figure:
     return figure
 
 
-def plot_segment_sizes(result: SegmentationResult) -> Figure:
+def plot_segment_sizes(result: SegmentationOutcome) -> Figure:
     """Horizontal bars: customers per segment, annotated with count and share."""
     profiles = result.profiles
     labels = _segment_labels(result)
@@ -176,7 +176,7 @@ def plot_segment_sizes(result: SegmentationResult) -> Figure:
     return figure
 
 
-def plot_segment_profiles(result: SegmentationResult) -> Figure:
+def plot_segment_profiles(result: SegmentationOutcome) -> Figure:
     """Heatmap of standardised feature means (z) per segment, values written in the cells."""
     features = list(result.features)
     labels = _segment_labels(result)
@@ -195,7 +195,7 @@ def plot_segment_profiles(result: SegmentationResult) -> Figure:
     return figure
 
 
-def save_charts(result: SegmentationResult, out_dir: Path) -> dict[str, Path]:
+def save_charts(result: SegmentationOutcome, out_dir: Path) -> dict[str, Path]:
     """Write the three charts as PNG into ``out_dir`` (created if needed).
 
     Returns:

@@ -23,6 +23,8 @@ silhouette. Silhouette is quadratic in time and memory (a 10,000-row silhouette 
    takes 7-15 s per k), while only assigning rows to the sample centres (``predict``) leaves
    1-5 % of the customers in a different segment than the converged fit. The search sample
    fixes the starting point, so the labels are deterministic for a given ``random_state``.
+   Customers that are not all in memory (:mod:`segmentation.chunked`) get the same loop one
+   pass over the rows per iteration (:func:`refine_in_chunks`), with flat memory.
 
 Memory: everything is float64. At 1M x 6 the raw and the scaled matrices are 48 MB each, the
 search sample is one copy of at most ``search_sample_size`` rows, and sklearn's ``KMeans``
@@ -48,6 +50,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sklearn import config_context
@@ -279,3 +282,151 @@ def refine_on_all_rows(
         random_state=random_state,
         init=centers,
     )
+
+
+class RowChunks(Protocol):
+    """The standardised rows of a chunked segmentation, read back in order, with one label
+    slot per row (:class:`segmentation.chunked.ScaledRows` keeps both on disk)."""
+
+    def scaled_chunks(self) -> Iterator[tuple[slice, np.ndarray]]:
+        """``(rows, x)`` for consecutive row ranges, ``x`` the rows' standardised values."""
+        ...
+
+    def read_labels(self, rows: slice) -> np.ndarray: ...
+
+    def write_labels(self, rows: slice, labels: np.ndarray) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChunkedRefit:
+    """Outcome of :func:`refine_in_chunks`: final centres, Lloyd iterations run, and whether
+    the labels stopped changing (else the centre shift fell within the tolerance, or
+    ``max_iter`` ran out). The labels are in the :class:`RowChunks`' label slots."""
+
+    centers: np.ndarray
+    n_iter: int
+    converged_strictly: bool
+
+
+def nearest_centers(x: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre of each row (the first of equals).
+
+    The distance is sklearn's Lloyd loop's own, ``||c||^2 - 2 x.c`` (the ``||x||^2`` term is
+    the same for every centre), so a near-tie is decided as the in-memory refinement decides it;
+    ``pairwise_distances_argmin`` adds ``||x||^2`` and rounds differently.
+    """
+    distances = (centers * centers).sum(axis=1) - 2.0 * (x @ centers.T)
+    return distances.argmin(axis=1).astype(np.int32)
+
+
+def chunked_tolerance(rows: RowChunks, tol: float = 1e-4) -> float:
+    """sklearn's KMeans tolerance for the rows: ``tol`` times the mean of the columns'
+    (population) variances, the variances merged chunk by chunk."""
+    from segmentation.moments import Moments
+
+    moments: Moments | None = None
+    for _, x in rows.scaled_chunks():
+        moments = moments or Moments(x.shape[1])
+        moments.add(x)
+    return 0.0 if moments is None else float(np.mean(moments.variance)) * tol
+
+
+@dataclass
+class _LloydPass:
+    """What one pass over every row gathers: per-cluster sums and counts for the new centres,
+    and how many labels changed."""
+
+    sums: np.ndarray
+    counts: np.ndarray
+    changed: int
+
+
+def _lloyd_pass(rows: RowChunks, centers: np.ndarray, *, first: bool) -> _LloydPass:
+    """Label every row with its nearest centre (written to the label slots) and sum the rows
+    per cluster, in row order, chunk by chunk."""
+    k, p = centers.shape
+    sums = np.zeros((k, p))
+    counts = np.zeros(k)
+    changed = 0
+    for span, x in rows.scaled_chunks():
+        labels = nearest_centers(x, centers)
+        if first:
+            changed += labels.size
+        else:
+            changed += int(np.count_nonzero(labels != rows.read_labels(span)))
+        rows.write_labels(span, labels)
+        counts += np.bincount(labels, minlength=k)
+        for j in range(p):
+            sums[:, j] += np.bincount(labels, weights=x[:, j], minlength=k)
+    return _LloydPass(sums, counts, changed)
+
+
+def _farthest_rows(
+    rows: RowChunks, centers: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``n`` rows farthest from the centre of their label, farthest first (earlier rows
+    first among equals): their squared distances, values and labels."""
+    best_d, best_x, best_label = np.empty(0), np.empty((0, centers.shape[1])), np.empty(0, np.int32)
+    for span, x in rows.scaled_chunks():
+        labels = rows.read_labels(span)
+        distance = ((x - centers[labels]) ** 2).sum(axis=1)
+        take = np.argsort(-distance, kind="stable")[:n]
+        best_d = np.concatenate([best_d, distance[take]])
+        best_x = np.concatenate([best_x, x[take]])
+        best_label = np.concatenate([best_label, labels[take]])
+        keep = np.argsort(-best_d, kind="stable")[:n]
+        best_d, best_x, best_label = best_d[keep], best_x[keep], best_label[keep]
+    return best_d, best_x, best_label
+
+
+def _relocate_empty_clusters(rows: RowChunks, centers: np.ndarray, step: _LloydPass) -> None:
+    """sklearn's ``_relocate_empty_clusters_dense``: each empty cluster takes one of the rows
+    farthest from their centre (farthest first), which leaves its old cluster; the row's label
+    is not changed (the next pass relabels every row). Costs one more pass, only when a cluster
+    is empty."""
+    empty = np.flatnonzero(step.counts == 0)
+    if empty.size == 0:
+        return
+    distance, far_x, far_label = _farthest_rows(rows, centers, int(empty.size))
+    if distance.size == 0 or distance.max() == 0:
+        return  # more clusters than distinct rows: nothing to move
+    for cluster, x, old in zip(empty, far_x, far_label):
+        step.sums[old] -= x
+        step.sums[cluster] = x
+        step.counts[cluster] = 1.0
+        step.counts[old] -= 1.0
+
+
+def refine_in_chunks(
+    rows: RowChunks, centers: np.ndarray, *, max_iter: int, tol: float
+) -> ChunkedRefit:
+    """Lloyd's algorithm on every row from ``centers``, one pass over the rows per iteration.
+
+    The loop is sklearn's ``_kmeans_single_lloyd``: each iteration labels the rows with the
+    current centres and moves each centre to the mean of its rows (an empty cluster takes the
+    farthest row); it stops when no label changed (strict convergence) or when the squared
+    centre shifts sum to at most ``tol`` (:func:`chunked_tolerance`), else after ``max_iter``;
+    without strict convergence the rows are labelled once more with the final centres. What
+    differs (see DECISIONLOG): the rows are not centred on their mean first (standardised rows
+    are centred already), and the per-cluster sums are added chunk by chunk rather than in one
+    running sum, so centres can differ from sklearn's in the last digits.
+    """
+    centers = np.array(centers, dtype=np.float64)
+    strict = False
+    for i in range(max_iter):
+        step = _lloyd_pass(rows, centers, first=i == 0)
+        _relocate_empty_clusters(rows, centers, step)
+        new_centers = np.zeros_like(centers)
+        filled = step.counts > 0
+        new_centers[filled] = step.sums[filled] * (1.0 / step.counts[filled])[:, None]
+        shift = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
+        centers = new_centers
+        if i > 0 and step.changed == 0:
+            strict = True
+            break
+        if (shift**2).sum() <= tol:
+            break
+    if not strict:
+        for span, x in rows.scaled_chunks():
+            rows.write_labels(span, nearest_centers(x, centers))
+    return ChunkedRefit(centers=centers, n_iter=i + 1, converged_strictly=strict)

@@ -16,7 +16,8 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -76,13 +77,14 @@ class SegmentationParams:
 
 
 @dataclass(frozen=True)
-class SegmentationResult:
-    """Outcome of :func:`segment_customers`.
+class SegmentationOutcome:
+    """What a segmentation found, without the per-customer assignments.
+
+    Shared by :class:`SegmentationResult` (in memory, with the assignments as a DataFrame) and
+    :class:`segmentation.chunked.ChunkedSegmentationResult` (assignments kept on disk and read
+    back in chunks), so reports, charts and summaries take either.
 
     Attributes:
-        assignments: One row per input customer, in input row order and with the input index:
-            ``<id_column>`` (``customer_id`` by default), ``segment_id`` (int, 0 = most
-            valuable), ``segment_name`` (str).
         profiles: One row per segment (see :func:`segmentation.profiles.build_profiles`):
             ``segment_id``, ``segment_name``, ``size``, ``share``, ``<f>_mean`` per feature,
             ``age_std``/``sessions_sum``/``revenue_sum``/``revenue_count`` when present,
@@ -110,7 +112,6 @@ class SegmentationResult:
             ``total``.
     """
 
-    assignments: pd.DataFrame
     profiles: pd.DataFrame
     scores: pd.DataFrame
     chosen_k: int
@@ -140,6 +141,19 @@ class SegmentationResult:
                 strict=True,
             )
         )
+
+
+@dataclass(frozen=True)
+class SegmentationResult(SegmentationOutcome):
+    """Outcome of :func:`segment_customers`: a :class:`SegmentationOutcome` plus
+
+    Attributes:
+        assignments: One row per input customer, in input row order and with the input index:
+            ``<id_column>`` (``customer_id`` by default), ``segment_id`` (int, 0 = most
+            valuable), ``segment_name`` (str).
+    """
+
+    assignments: pd.DataFrame = field(kw_only=True)
 
     def label(self, df: pd.DataFrame) -> pd.DataFrame:
         """Return a copy of ``df`` with ``segment_id`` and ``segment_name`` joined on the id.
@@ -206,7 +220,7 @@ def _validate_params(params: SegmentationParams, features: tuple[str, ...]) -> S
     return SegmentationParams(**{**params.to_dict(), "k_range": (low, high)})
 
 
-def _value_feature(features: tuple[str, ...], requested: str | None) -> str:
+def value_feature_of(features: tuple[str, ...], requested: str | None) -> str:
     """The feature whose mean orders segment ids: given, else revenue/monetary, else the first."""
     if requested is not None:
         return requested
@@ -215,6 +229,37 @@ def _value_feature(features: tuple[str, ...], requested: str | None) -> str:
             return candidate
     log.info("no value feature among %s; ordering segments by %r", features, features[0])
     return features[0]
+
+
+def checked_params(
+    features: Sequence[str], id_column: str, **knobs: Any
+) -> tuple[tuple[str, ...], SegmentationParams]:
+    """The feature names and the validated parameters of one run (both entry points take the
+    same keywords: :func:`segment_customers` and
+    :func:`segmentation.chunked.segment_customer_chunks`)."""
+    if not isinstance(id_column, str) or not id_column:
+        raise InvalidParameterError(f"id_column must be a column name, got {id_column!r}")
+    feature_names = check_feature_names(features, id_column)
+    params = _validate_params(SegmentationParams(id_column=id_column, **knobs), feature_names)
+    return feature_names, params
+
+
+def candidate_ks(n_rows: int, params: SegmentationParams) -> list[int]:
+    """The k values to score for ``n_rows`` customers; TooFewCustomersError when even the
+    smallest needs more customers than there are."""
+    low, high = params.k_range
+    ks = [params.k] if params.k is not None else list(range(low, high + 1))
+    needed = min(ks) + 1
+    if n_rows < needed:
+        what = f"k={params.k}" if params.k is not None else f"the smallest k={min(ks)} of k_range"
+        raise TooFewCustomersError(
+            f"only {n_rows} customers; {what} needs at least {needed} "
+            "(more customers than segments)"
+        )
+    if params.k is None and max(ks) >= n_rows:
+        ks = [k_ for k_ in ks if k_ < n_rows]
+        log.info("only %d customers: k search limited to %d..%d", n_rows, ks[0], ks[-1])
+    return ks
 
 
 def segment_customers(
@@ -266,48 +311,32 @@ def segment_customers(
             customers for k, identical customers, or an invalid parameter.
     """
     started = time.perf_counter()
-    if not isinstance(id_column, str) or not id_column:
-        raise InvalidParameterError(f"id_column must be a column name, got {id_column!r}")
-    feature_names = check_feature_names(features, id_column)
-    params = _validate_params(
-        SegmentationParams(
-            k=k,
-            k_range=k_range,
-            random_state=random_state,
-            n_init=n_init,
-            max_iter=max_iter,
-            silhouette_sample_size=silhouette_sample_size,
-            search_sample_size=search_sample_size,
-            silhouette_tolerance=silhouette_tolerance,
-            id_column=id_column,
-            value_feature=value_feature,
-            n_jobs=n_jobs,
-        ),
-        feature_names,
+    feature_names, params = checked_params(
+        features,
+        id_column,
+        k=k,
+        k_range=k_range,
+        random_state=random_state,
+        n_init=n_init,
+        max_iter=max_iter,
+        silhouette_sample_size=silhouette_sample_size,
+        search_sample_size=search_sample_size,
+        silhouette_tolerance=silhouette_tolerance,
+        value_feature=value_feature,
+        n_jobs=n_jobs,
     )
     timings: dict[str, float] = {}
 
     prepared = prepare_features(df, feature_names, params.id_column)
     n_rows = prepared.n_rows
-    low, high = params.k_range
-    ks = [params.k] if params.k is not None else list(range(low, high + 1))
-    needed = min(ks) + 1
-    if n_rows < needed:
-        what = f"k={params.k}" if params.k is not None else f"the smallest k={min(ks)} of k_range"
-        raise TooFewCustomersError(
-            f"only {n_rows} customers; {what} needs at least {needed} "
-            "(more customers than segments)"
-        )
-    if params.k is None and max(ks) >= n_rows:
-        ks = [k_ for k_ in ks if k_ < n_rows]
-        log.info("only %d customers: k search limited to %d..%d", n_rows, ks[0], ks[-1])
+    ks = candidate_ks(n_rows, params)
     timings["prepare"] = time.perf_counter() - started
 
     clustered = _cluster(prepared, ks, params, timings, on_fit)
     chosen = clustered.chosen
 
     phase = time.perf_counter()
-    value = _value_feature(feature_names, params.value_feature)
+    value = value_feature_of(feature_names, params.value_feature)
     mapping = segment_order(
         clustered.labels,
         chosen.k,
@@ -315,26 +344,16 @@ def segment_customers(
         clustered.centers,
     )
     segment_ids = mapping[clustered.labels]
-    centers_scaled = clustered.centers[np.argsort(mapping)]
 
     profiles = build_profiles(prepared, segment_ids, chosen.k)
     names = name_segments(z_profiles(profiles, feature_names))
     profiles.insert(1, "segment_name", names)
 
     assignments = _assignments(df, prepared, segment_ids, names, params.id_column)
-    centers = pd.DataFrame(
-        centers_scaled * prepared.scaler_scale + prepared.scaler_mean,
-        columns=list(feature_names),
-        index=pd.RangeIndex(chosen.k, name="segment_id"),
+    centers = centers_frame(
+        clustered.centers, mapping, prepared.scaler_scale, prepared.scaler_mean, feature_names
     )
-    scores = pd.DataFrame(
-        {
-            "k": [f.k for f in clustered.fits],
-            "inertia": [f.inertia for f in clustered.fits],
-            "silhouette": [f.silhouette for f in clustered.fits],
-            "is_chosen": [f.k == chosen.k for f in clustered.fits],
-        }
-    )
+    scores = scores_frame(clustered.fits, chosen.k)
     timings["profiles"] = time.perf_counter() - phase
     timings["total"] = time.perf_counter() - started
     log.info("customer segmentation complete: %s", clustered.reason)
@@ -352,14 +371,117 @@ def segment_customers(
         impute_values=prepared.impute_values,
         constant_features=prepared.constant_features,
         n_customers=n_rows,
-        search_sample_size=clustered.n_search,
-        silhouette_sample_size=clustered.n_silhouette,
-        refined_on_all_rows=clustered.refined_on_all_rows,
+        search_sample_size=clustered.search.n_search,
+        silhouette_sample_size=clustered.search.n_silhouette,
+        refined_on_all_rows=clustered.search.positions is not None,
         final_inertia=clustered.final_inertia,
         centers=centers,
         parameters=params,
         timings=timings,
     )
+
+
+def centers_frame(
+    centers: np.ndarray,
+    mapping: np.ndarray,
+    scale: np.ndarray,
+    mean: np.ndarray,
+    features: tuple[str, ...],
+) -> pd.DataFrame:
+    """Final centres (scaled space, in cluster order) back in original units, in segment order."""
+    k = int(centers.shape[0])
+    return pd.DataFrame(
+        centers[np.argsort(mapping)] * scale + mean,
+        columns=list(features),
+        index=pd.RangeIndex(k, name="segment_id"),
+    )
+
+
+def scores_frame(fits: Sequence[KFit], chosen_k: int) -> pd.DataFrame:
+    """One row per k scored: k, inertia, silhouette, is_chosen."""
+    return pd.DataFrame(
+        {
+            "k": [f.k for f in fits],
+            "inertia": [f.inertia for f in fits],
+            "silhouette": [f.silhouette for f in fits],
+            "is_chosen": [f.k == chosen_k for f in fits],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SearchSample:
+    """The rows the k search runs on and the rows each silhouette is computed on.
+
+    Attributes:
+        positions: Sorted row positions (canonical order) of the search sample; None when the
+            search runs on every row (then the search fit is the final model).
+        silhouette_positions: Positions within the search rows for the silhouette; None: all.
+        n_search: Rows the search runs on.
+        n_silhouette: Rows each silhouette is computed on.
+    """
+
+    positions: np.ndarray | None
+    silhouette_positions: np.ndarray | None
+    n_search: int
+    n_silhouette: int
+
+
+def draw_search_sample(n_rows: int, params: SegmentationParams) -> SearchSample:
+    """The seeded samples of a run: from one generator, the search rows first, then the
+    silhouette rows among them, so a run that knows only the row count (the chunked path, as
+    rows stream past) draws the same positions as one holding every row."""
+    rng = np.random.default_rng(params.random_state)
+    positions = sample_positions(n_rows, params.search_sample_size, rng)
+    n_search = n_rows if positions is None else int(positions.size)
+    silhouette_positions = sample_positions(n_search, params.silhouette_sample_size, rng)
+    n_silhouette = n_search if silhouette_positions is None else int(silhouette_positions.size)
+    return SearchSample(positions, silhouette_positions, n_search, n_silhouette)
+
+
+@contextmanager
+def single_threaded_fits() -> Iterator[ThreadpoolController]:
+    """Native code on one thread (see :func:`segmentation.kmeans.native_single_thread`), and
+    sklearn's ConvergenceWarning silenced: duplicate customers can leave fewer distinct
+    clusters than k, which the k search itself detects and reports."""
+    controller = ThreadpoolController()
+    with warnings.catch_warnings(), native_single_thread(controller):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield controller
+
+
+def search_k(
+    search_x: np.ndarray,
+    ks: list[int],
+    params: SegmentationParams,
+    sample: SearchSample,
+    n_rows: int,
+    controller: ThreadpoolController,
+    on_fit: Callable[[KFit], None] | None = None,
+) -> tuple[list[KFit], KFit, str]:
+    """Score every k on the search rows and choose one (inside :func:`single_threaded_fits`)."""
+    n_jobs = params.n_jobs if params.n_jobs is not None else _available_cpus()
+    log.info(
+        "scoring k=%s on %d of %d customers (silhouette on %d, %d at a time)",
+        f"{ks[0]}..{ks[-1]}" if len(ks) > 1 else ks[0],
+        sample.n_search,
+        n_rows,
+        sample.n_silhouette,
+        min(n_jobs, len(ks)),
+    )
+    fits = score_k_values(
+        search_x,
+        ks,
+        n_init=params.n_init,
+        max_iter=params.max_iter,
+        random_state=params.random_state,
+        silhouette_positions=sample.silhouette_positions,
+        n_jobs=n_jobs,
+        controller=controller,
+        on_fit=on_fit,
+    )
+    chosen, reason = _choose(fits, params)
+    return fits, chosen, reason
 
 
 @dataclass(frozen=True)
@@ -370,9 +492,7 @@ class _Clustering:
     labels: np.ndarray
     centers: np.ndarray
     final_inertia: float
-    n_search: int
-    n_silhouette: int
-    refined_on_all_rows: bool
+    search: SearchSample
 
 
 def _available_cpus() -> int:
@@ -389,42 +509,15 @@ def _cluster(
     """Search k on a sample, choose k, fit the final model (see :mod:`segmentation.kmeans`)."""
     phase = time.perf_counter()
     n_rows = prepared.n_rows
-    rng = np.random.default_rng(params.random_state)
-    search_positions = sample_positions(n_rows, params.search_sample_size, rng)
-    search_x = prepared.scaled if search_positions is None else prepared.scaled[search_positions]
-    n_search = int(search_x.shape[0])
-    silhouette_positions = sample_positions(n_search, params.silhouette_sample_size, rng)
-    n_silhouette = n_search if silhouette_positions is None else int(silhouette_positions.size)
-    n_jobs = params.n_jobs if params.n_jobs is not None else _available_cpus()
-    log.info(
-        "scoring k=%s on %d of %d customers (silhouette on %d, %d at a time)",
-        f"{ks[0]}..{ks[-1]}" if len(ks) > 1 else ks[0],
-        n_search,
-        n_rows,
-        n_silhouette,
-        min(n_jobs, len(ks)),
-    )
-    controller = ThreadpoolController()
-    with warnings.catch_warnings(), native_single_thread(controller):
-        # duplicate customers can leave fewer distinct clusters than k: detected and reported
-        # by the k search itself, so sklearn's warning is noise here
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        fits = score_k_values(
-            search_x,
-            ks,
-            n_init=params.n_init,
-            max_iter=params.max_iter,
-            random_state=params.random_state,
-            silhouette_positions=silhouette_positions,
-            n_jobs=n_jobs,
-            controller=controller,
-            on_fit=on_fit,
-        )
-        chosen, reason = _choose(fits, params)
+    sample = draw_search_sample(n_rows, params)
+    positions = sample.positions
+    search_x = prepared.scaled if positions is None else prepared.scaled[positions]
+    with single_threaded_fits() as controller:
+        fits, chosen, reason = search_k(search_x, ks, params, sample, n_rows, controller, on_fit)
         timings["search"] = time.perf_counter() - phase
 
         phase = time.perf_counter()
-        if search_positions is None:
+        if positions is None:
             labels, centers, inertia = chosen.labels, chosen.centers, chosen.inertia
         else:
             del search_x
@@ -450,9 +543,7 @@ def _cluster(
         labels=labels,
         centers=centers,
         final_inertia=inertia,
-        n_search=n_search,
-        n_silhouette=n_silhouette,
-        refined_on_all_rows=search_positions is not None,
+        search=sample,
     )
 
 

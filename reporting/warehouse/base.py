@@ -15,7 +15,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -219,6 +219,12 @@ class Warehouse(abc.ABC):
         frame = self.query(sql, params)
         return None if frame.empty else frame.iat[0, 0]
 
+    def bounded_memory(self) -> AbstractContextManager[None]:
+        """A block whose queries keep the engine's memory in this process bounded, spilling to
+        disk instead of growing with the rows (an embedded engine's memory is this process's);
+        a server's memory is its own, so by default nothing changes."""
+        return nullcontext()
+
     @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """Statements inside run in one transaction: committed at the end, rolled back when
@@ -230,16 +236,20 @@ class Warehouse(abc.ABC):
         """Read explicit columns of a mart in the analytics schema."""
         if not columns:
             raise ValueError("read_mart needs an explicit column list")
-        if not self.table_exists(self.settings.schema, name):
-            raise WarehouseError(
-                f"{self.settings.schema}.{name} does not exist on {self.settings.describe()}; "
-                "run `mca-report build` first"
-            )
+        self.require_mart(name)
         cols = ", ".join(self.quote(c) for c in columns)
         sql = f"select {cols} from {self.mart(name)}"
         if order_by:
             sql += " order by " + ", ".join(self.quote(c) for c in order_by)
         return self.query(sql)
+
+    def require_mart(self, name: str) -> None:
+        """Raise a WarehouseError saying to build first when the mart does not exist."""
+        if not self.table_exists(self.settings.schema, name):
+            raise WarehouseError(
+                f"{self.settings.schema}.{name} does not exist on {self.settings.describe()}; "
+                "run `mca-report build` first"
+            )
 
     # ---- catalogue -----------------------------------------------------------------------
 
