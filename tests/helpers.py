@@ -71,10 +71,14 @@ def read_parity_marts(settings: Settings) -> dict[str, pd.DataFrame]:
     frames = {}
     with Warehouse(settings) as wh:
         for mart, order_by in PARITY_MARTS.items():
-            frame = wh.query(f"select * from {wh.mart(mart)} order by {order_by}")
-            keys = [k.strip() for k in order_by.split(",")]
-            frames[mart] = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+            frames[mart] = in_key_order(wh.query(f"select * from {wh.mart(mart)} order by {order_by}"), order_by)
     return frames
+
+
+def in_key_order(frame: pd.DataFrame, order_by: str) -> pd.DataFrame:
+    """``frame`` sorted by the columns of an ``order by`` list, in binary string order."""
+    keys = [k.strip() for k in order_by.split(",")]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def is_null(v) -> bool:
