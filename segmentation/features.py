@@ -114,15 +114,7 @@ def validate_frame(df: pd.DataFrame, features: tuple[str, ...], id_column: str) 
         raise SegmentationError(f"expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0:
         raise EmptyInputError("no customers to segment (the input has 0 rows)")
-    missing = tuple(c for c in (id_column, *features) if c not in df.columns)
-    if missing:
-        label = "column" if len(missing) == 1 else "columns"
-        raise MissingColumnError(
-            f"missing required {label}: {', '.join(repr(c) for c in missing)}", missing
-        )
-    if df.columns.duplicated().any():
-        dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
-        raise SegmentationError(f"duplicate column names in input: {', '.join(dupes)}")
+    _check_columns(df, features, id_column)
 
     ids = df[id_column]
     n_null_ids = int(ids.isna().sum())
@@ -388,7 +380,7 @@ class FeatureScan:
 
 
 def _check_columns(chunk: pd.DataFrame, features: tuple[str, ...], id_column: str) -> None:
-    """The column checks of :func:`validate_frame`, for one chunk."""
+    """The column checks of :func:`validate_frame`, for a whole frame or one chunk."""
     missing = tuple(c for c in (id_column, *features) if c not in chunk.columns)
     if missing:
         label = "column" if len(missing) == 1 else "columns"
