@@ -78,7 +78,8 @@ def _fit_for_phone(figure: Figure) -> None:
             names = [t.get_text() for t in ax.get_yticklabels()]
             if any(len(name) > 18 for name in names):
                 ax.set_yticks(ax.get_yticks(), labels=[textwrap.fill(n, 18) for n in names])
-    figure.canvas.draw()
+    # lay the figure out without painting it: only the tick labels' extents are needed
+    figure.draw_without_rendering()
     renderer = figure.canvas.get_renderer()
     for ax in panels:
         labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
