@@ -9,6 +9,7 @@ read by GNU time (dbt runs in-process, so that covers dbt too):
     run          mca-report run           (what users run: build, quality gate, segment, reports)
     append       one more day of campaign rows appended to the raw table (not timed)
     incremental  mca-report build --as-of D+1   (the incremental build after the append)
+    unchanged    mca-report build --as-of D+1   (again, nothing new: the cost of any build)
     full         mca-report build --as-of D+1 --full-refresh   (the same data, from scratch)
 
 On MySQL/MariaDB, in the same session:
@@ -316,13 +317,18 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path, customers
         appended = append_day(env, as_of)
         inc = timed("incremental build", [MCA, "build", "--as-of", next_day.isoformat()], env)
         inc_nodes = dbt_profile().get("slowest_nodes", [])
+        # the same build again with nothing new: what any build costs before it has work to do
+        unchanged = timed("unchanged build", [MCA, "build", "--as-of", next_day.isoformat()], env)
+        unchanged_nodes = dbt_profile().get("slowest_nodes", [])
         full = timed("full build", [MCA, "build", "--as-of", next_day.isoformat(), "--full-refresh"], env)
         full_nodes = dbt_profile().get("slowest_nodes", [])
-        steps += [inc, full]
+        steps += [inc, unchanged, full]
         incremental = {"appended_rows": appended, "incremental_seconds": inc["seconds"],
-                       "full_seconds": full["seconds"],
+                       "unchanged_seconds": unchanged["seconds"], "full_seconds": full["seconds"],
                        "incremental_share": round(float(inc["seconds"]) / float(full["seconds"]), 3),
-                       "incremental_slowest_nodes": inc_nodes, "full_slowest_nodes": full_nodes}
+                       "unchanged_share": round(float(unchanged["seconds"]) / float(full["seconds"]), 3),
+                       "incremental_slowest_nodes": inc_nodes, "unchanged_slowest_nodes": unchanged_nodes,
+                       "full_slowest_nodes": full_nodes}
 
     ratios = {"run_over_floor": round(float(run["seconds"]) / float(the_floor["seconds"]), 2)}
     if seed:
@@ -376,9 +382,13 @@ def markdown(result: dict[str, Any]) -> str:
     inc = result.get("incremental") or {}
     if inc:
         lines += ["", f"incremental: {inc['appended_rows']:,} rows appended; build {inc['incremental_seconds']} s "
-                  f"vs full refresh {inc['full_seconds']} s ({100 * float(inc['incremental_share']):.0f} %)",
+                  f"vs full refresh {inc['full_seconds']} s ({100 * float(inc['incremental_share']):.0f} %); "
+                  f"the same build again with nothing new {inc['unchanged_seconds']} s "
+                  f"({100 * float(inc['unchanged_share']):.0f} %)",
                   "", "| slowest nodes of the incremental build | seconds |", "|---|---:|"]
         lines += [f"| {n['node']} | {n['seconds']} |" for n in inc["incremental_slowest_nodes"]]
+        lines += ["", "| slowest nodes of the unchanged build | seconds |", "|---|---:|"]
+        lines += [f"| {n['node']} | {n['seconds']} |" for n in inc["unchanged_slowest_nodes"]]
     return "\n".join(lines) + "\n"
 
 
