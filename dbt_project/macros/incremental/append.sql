@@ -133,6 +133,17 @@
     {{ return(mca_dispatch('mca_fact_refresh_global_columns')()) }}
 {%- endmacro %}
 
+{#- The update below reads only the rows mca_fact_set_aside_refreshed has just set aside: every
+    row that needs new values is among them (the rows this build inserted already have them), so
+    the second pass over the whole fact is a join to a few rows. The undo also holds the rows
+    replaced earlier in the build; the refresh condition leaves those alone. -#}
+{% macro mca_fact_refreshed_rows(f) -%}
+    inner join (
+        select distinct set_aside.campaign_day_id from {{ mca_sibling(this, '__mca_undo') }} as set_aside
+    ) as refreshed_rows
+        on refreshed_rows.campaign_day_id = {{ f }}.campaign_day_id
+{%- endmacro %}
+
 {% macro default__mca_fact_refresh_global_columns() -%}
     {{ mca_no_portable_sql('mca_fact_refresh_global_columns', 'an UPDATE joined to other tables has no standard form') }}
 {%- endmacro %}
@@ -157,6 +168,7 @@
             case when f.is_channel_imputed then c.channel_id else f.channel_id end as channel_id,
             case when f.is_channel_imputed then {{ m.rule }} end as channel_imputed_from
         from {{ this }} as f
+        {{ mca_fact_refreshed_rows('f') }}
         {{ mca_fact_refresh_joins() }}
         left join {{ ref('dim_channel') }} as c on c.channel = {{ m.channel }}
         where {{ mca_fact_refresh_condition() }}
@@ -171,6 +183,7 @@
     {%- set e = mca_fact_outlier_exprs('f', 'b') -%}
     {%- set m = mca_fact_imputed_exprs() -%}
     update {{ this }} as f
+    {{ mca_fact_refreshed_rows('f') }}
     {{ mca_fact_refresh_joins() }}
     left join {{ ref('dim_channel') }} as c on c.channel = {{ m.channel }}
     set f.is_cost_outlier = {{ e.cost }},
