@@ -12,7 +12,8 @@
       rows on MariaDB. When the relation exists at compile time (always, in a build: dbt
       compiles a model just before it runs it), the count of values is read first, and each
       quartile is then the one or two values at a known offset of the sorted column:
-      ORDER BY ... LIMIT 2 OFFSET k, a sort with no window.
+      ORDER BY ... LIMIT 2 OFFSET k, a sort with no window (the third quartile from the top:
+      ORDER BY ... DESC, so neither walks more than a quarter of the values).
       `index` names an index on (the filter column, `column`): with it the count and both
       offsets are read from the index in order, with no sort and no table rows (MariaDB, left to
       itself, chose a row_outcome index for row_outcome = 'kept', 99 % of the rows, and fetched
@@ -57,7 +58,13 @@
             {#- 0-based position of the quantile in the sorted values, its whole and fractional part -#}
             {%- set pos = (n - 1) * p -%}
             {%- set k = pos | int -%}
-            {%- do parts.append({'k': k, 'frac': pos - k}) -%}
+            {#- the values at positions k and k + 1, read from the nearer end of the index: the
+                third quartile walks a quarter of it backwards instead of three quarters -#}
+            {%- if p > 0.5 -%}
+                {%- do parts.append({'k': k, 'frac': pos - k, 'order': 'desc', 'offset': [n - 2 - k, 0] | max}) -%}
+            {%- else -%}
+                {%- do parts.append({'k': k, 'frac': pos - k, 'order': 'asc', 'offset': k}) -%}
+            {%- endif -%}
         {%- endfor %}
     (
         select
@@ -72,8 +79,8 @@
                     select cast({{ column }} as {{ mca_type_float() }}) as v
                     from {{ scanned }}
                     where {{ where }} and {{ column }} is not null
-                    order by {{ column }}
-                    limit 2 offset {{ part.k }}
+                    order by {{ column }} {{ part.order }}
+                    limit 2 offset {{ part.offset }}
                 ) as ranked
             ) as q{{ loop.index }}{{ '' if loop.last else ' cross join' }}
             {%- endfor %}
