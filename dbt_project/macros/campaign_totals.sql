@@ -1,46 +1,27 @@
 {#-
-  The totals int_campaigns__channel_totals keeps per campaign and channel, over the fact rows
-  `rel` (a select list to put after the keys, grouped by campaign_key and channel_id), and their
-  names in the same order. Every one of them combines across parts of the rows: the minimums and
-  the maximum by min and max, the counts and sums by sum (how an append build adds the new rows'
-  part to the stored totals). The first four combine by min or max, the rest by sum.
+  The totals int_campaigns__channel_totals keeps per campaign and channel, once: each with its
+  name, its aggregate over fact rows (`expr`, with {rel} for the rows' alias) and how two parts'
+  values of it combine (`combine`): the first row, first day and channel by min, the last day by
+  max, the counts and sums by sum. The full build uses the aggregates; an append build adds the
+  new rows' part to the stored totals with the combining functions.
 -#}
-{% macro mca_campaign_totals(rel) -%}
-        -- attributes
-        min({{ rel }}.campaign_day_id) as first_campaign_day_id,
-        min({{ rel }}.channel) as channel,
-        min({{ rel }}.date_day) as first_date,
-        max({{ rel }}.date_day) as last_date,
-
-        -- sums
-        count(*) as campaign_days,
-        sum({{ rel }}.cost) as cost,
-        sum({{ rel }}.revenue) as revenue,
-        sum({{ rel }}.profit) as profit,
-        sum({{ rel }}.impressions) as impressions,
-        sum({{ rel }}.clicks) as clicks,
-        sum({{ rel }}.conversions) as conversions,
-        {{ mca_count_if(rel ~ ".is_cost_outlier or " ~ rel ~ ".is_revenue_outlier") }} as outlier_days,
-
-        -- parts of the averages of per-row ratios
-        {%- for ratio in ['roi', 'roas', 'ctr', 'conversion_rate'] %}
-        sum({{ rel }}.{{ ratio }}) as {{ ratio }}_sum,
-        count({{ rel }}.{{ ratio }}) as {{ ratio }}_count{{ ',' if not loop.last }}
-        {%- endfor %}
-{%- endmacro %}
-
-{% macro mca_campaign_total_columns(rel=none) -%}
-    {%- set names = ['first_campaign_day_id', 'channel', 'first_date', 'last_date', 'campaign_days',
-                     'cost', 'revenue', 'profit', 'impressions', 'clicks', 'conversions', 'outlier_days'] -%}
+{% macro mca_campaign_totals() -%}
+    {%- set totals = [
+        {'name': 'first_campaign_day_id', 'expr': 'min({rel}.campaign_day_id)', 'combine': 'min'},
+        {'name': 'channel', 'expr': 'min({rel}.channel)', 'combine': 'min'},
+        {'name': 'first_date', 'expr': 'min({rel}.date_day)', 'combine': 'min'},
+        {'name': 'last_date', 'expr': 'max({rel}.date_day)', 'combine': 'max'},
+        {'name': 'campaign_days', 'expr': 'count(*)', 'combine': 'sum'},
+    ] -%}
+    {%- for measure in ['cost', 'revenue', 'profit', 'impressions', 'clicks', 'conversions'] -%}
+        {%- do totals.append({'name': measure, 'expr': 'sum({rel}.' ~ measure ~ ')', 'combine': 'sum'}) -%}
+    {%- endfor -%}
+    {%- do totals.append({'name': 'outlier_days', 'combine': 'sum',
+                          'expr': mca_count_if('{rel}.is_cost_outlier or {rel}.is_revenue_outlier')}) -%}
+    {#- the parts of the seed's averages of per-row ratios -#}
     {%- for ratio in ['roi', 'roas', 'ctr', 'conversion_rate'] -%}
-        {%- do names.extend([ratio ~ '_sum', ratio ~ '_count']) -%}
+        {%- do totals.append({'name': ratio ~ '_sum', 'expr': 'sum({rel}.' ~ ratio ~ ')', 'combine': 'sum'}) -%}
+        {%- do totals.append({'name': ratio ~ '_count', 'expr': 'count({rel}.' ~ ratio ~ ')', 'combine': 'sum'}) -%}
     {%- endfor -%}
-    {%- if rel is none -%}
-        {{ return(names) }}
-    {%- endif -%}
-    {%- set prefixed = [] -%}
-    {%- for name in names -%}
-        {%- do prefixed.append(rel ~ '.' ~ name) -%}
-    {%- endfor -%}
-    {{ return(prefixed) }}
+    {{ return(totals) }}
 {%- endmacro %}

@@ -31,14 +31,24 @@
 }}
 
 with
-
+{%- set totals = mca_campaign_totals() %}
 {%- if plan.mode == 'append' %}
 {%- set fact = ref('fct_campaign_daily') %}
+
 changed as (
 
     -- campaigns with an old row deleted or updated by this build: recomputed from all their rows
     select distinct changed.campaign_key
     from {{ mca_sibling(fact, '__mca_undo') }} as changed
+
+),
+
+facts as (
+
+    select facts.*
+    from changed
+    inner join {{ fact }} as facts
+        on facts.campaign_key = changed.campaign_key
 
 ),
 
@@ -53,27 +63,14 @@ inserted as (
 
 ),
 
-facts as (
-
-    select facts.*
-    from changed
-    inner join {{ fact }} as facts
-        on facts.campaign_key = changed.campaign_key
-
-),
-{%- else %}
-facts as (
-
-    select * from {{ ref('fct_campaign_daily') }} as facts
-
-),
-{%- endif %}
-
-{%- if plan.mode == 'append' %}
-
 added as (
 
-    select inserted.campaign_key, inserted.channel_id, {{ mca_campaign_totals('inserted') }}
+    select
+        inserted.campaign_key,
+        inserted.channel_id,
+        {%- for total in totals %}
+        {{ total.expr | replace('{rel}', 'inserted') }} as {{ total.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from inserted
     group by inserted.campaign_key, inserted.channel_id
 
@@ -82,7 +79,12 @@ added as (
 stored as (
 
     -- read before the pre-hooks delete them: the materialization selects the new rows first
-    select stored.campaign_key, stored.channel_id, {{ mca_campaign_total_columns('stored') | join(', ') }}
+    select
+        stored.campaign_key,
+        stored.channel_id,
+        {%- for total in totals %}
+        stored.{{ total.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ this }} as stored
     where stored.campaign_key in (select added.campaign_key from added)
 
@@ -93,12 +95,8 @@ grown as (
     select
         parts.campaign_key,
         parts.channel_id,
-        min(parts.first_campaign_day_id) as first_campaign_day_id,
-        min(parts.channel) as channel,
-        min(parts.first_date) as first_date,
-        max(parts.last_date) as last_date,
-        {%- for column in mca_campaign_total_columns()[4:] %}
-        sum(parts.{{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- for total in totals %}
+        {{ total.combine }}(parts.{{ total.name }}) as {{ total.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from (
         select * from stored
@@ -106,6 +104,13 @@ grown as (
         select * from added
     ) as parts
     group by parts.campaign_key, parts.channel_id
+
+),
+{%- else %}
+
+facts as (
+
+    select * from {{ ref('fct_campaign_daily') }} as facts
 
 ),
 {%- endif %}
@@ -116,7 +121,11 @@ recomputed as (
         -- keys
         facts.campaign_key,
         facts.channel_id,
-{{ mca_campaign_totals('facts') }}
+
+        -- totals (macros/campaign_totals.sql)
+        {%- for total in totals %}
+        {{ total.expr | replace('{rel}', 'facts') }} as {{ total.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from facts
     group by facts.campaign_key, facts.channel_id
 
