@@ -34,8 +34,8 @@ The benchmark works in schemas of its own (mca_bench_raw, mca_bench, mca_bench_f
 to start when they exist, unless --force, and drops them at the end unless --keep.
 
 The run's own manifest gives each stage's time (build, segment, report parts: read, charts,
-pdf, html, powerbi, and of that the fact's files alone: powerbi_fact) and the process's peak memory at the end of each stage; the slowest dbt
-nodes come from dbt's run_results.json. "End to end" is the run process's wall time: the figure
+pdf, html, powerbi, and of that the fact's files alone: powerbi_fact) and the process's peak
+memory at the end of each stage; the slowest dbt nodes come from dbt's run_results.json. "End to end" is the run process's wall time: the figure
 the performance targets are stated in (start-up and imports included, data loading excluded).
 
 Results: benchmarks/results/run-<target>-<rows>.json and a Markdown table on stdout.
@@ -355,6 +355,11 @@ def measure(args: argparse.Namespace, env: dict[str, str], work: Path, customers
     }
 
 
+def node_table(title: str, nodes: list[dict[str, Any]]) -> list[str]:
+    """A Markdown table of dbt nodes and their seconds, with a blank line before it."""
+    return ["", f"| {title} | seconds |", "|---|---:|", *(f"| {n['node']} | {n['seconds']} |" for n in nodes)]
+
+
 def markdown(result: dict[str, Any]) -> str:
     lines = [f"{result['target']}, {result['rows']:,} campaign rows, {result['customers']:,} customers "
              f"({result['machine']}; load average {result['load_average_at_end']})"]
@@ -373,8 +378,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["", "report parts (s): " + ", ".join(f"{k} {v}" for k, v in result["report_parts_seconds"].items())]
     build = result["dbt_build"]
     totals = {k: v for k, v in build.items() if k != "slowest_nodes"}
-    lines += ["", f"dbt build in `run`: {totals}", "", "| slowest nodes of the build in `run` | seconds |", "|---|---:|"]
-    lines += [f"| {n['node']} | {n['seconds']} |" for n in build.get("slowest_nodes", [])]
+    lines += ["", f"dbt build in `run`: {totals}"]
+    lines += node_table("slowest nodes of the build in `run`", build.get("slowest_nodes", []))
     seed = result.get("seed_approach") or {}
     if seed:
         lines += ["", "seed approach steps (s): " + ", ".join(f"{k} {v}" for k, v in seed["steps"].items())
@@ -384,11 +389,9 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["", f"incremental: {inc['appended_rows']:,} rows appended; build {inc['incremental_seconds']} s "
                   f"vs full refresh {inc['full_seconds']} s ({100 * float(inc['incremental_share']):.0f} %); "
                   f"the same build again with nothing new {inc['unchanged_seconds']} s "
-                  f"({100 * float(inc['unchanged_share']):.0f} %)",
-                  "", "| slowest nodes of the incremental build | seconds |", "|---|---:|"]
-        lines += [f"| {n['node']} | {n['seconds']} |" for n in inc["incremental_slowest_nodes"]]
-        lines += ["", "| slowest nodes of the unchanged build | seconds |", "|---|---:|"]
-        lines += [f"| {n['node']} | {n['seconds']} |" for n in inc["unchanged_slowest_nodes"]]
+                  f"({100 * float(inc['unchanged_share']):.0f} %)"]
+        lines += node_table("slowest nodes of the incremental build", inc["incremental_slowest_nodes"])
+        lines += node_table("slowest nodes of the unchanged build", inc["unchanged_slowest_nodes"])
     return "\n".join(lines) + "\n"
 
 

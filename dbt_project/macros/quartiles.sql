@@ -61,9 +61,9 @@
             {#- the values at positions k and k + 1, read from the nearer end of the index: the
                 third quartile walks a quarter of it backwards instead of three quarters -#}
             {%- if p > 0.5 -%}
-                {%- do parts.append({'k': k, 'frac': pos - k, 'order': 'desc', 'offset': [n - 2 - k, 0] | max}) -%}
+                {%- do parts.append({'frac': pos - k, 'order': 'desc', 'offset': [n - 2 - k, 0] | max}) -%}
             {%- else -%}
-                {%- do parts.append({'k': k, 'frac': pos - k, 'order': 'asc', 'offset': k}) -%}
+                {%- do parts.append({'frac': pos - k, 'order': 'asc', 'offset': k}) -%}
             {%- endif -%}
         {%- endfor %}
     (
