@@ -13,9 +13,9 @@ silhouette. Silhouette is quadratic in time and memory (a 10,000-row silhouette 
    random_state)``; nine k values on 100K rows took 7-15 s (two at a time, see "Threads").
 2. **Silhouette sample.** The silhouette of every k is computed on one fixed sub-sample of the
    search rows (``silhouette_sample_size``, default 5,000, same generator), the same rows for
-   every k so that the scores are comparable. Pairwise distances are computed in chunks of at
-   most :data:`SILHOUETTE_WORKING_MEMORY_MB` (sklearn ``working_memory``) to bound memory
-   (two silhouettes may run at once, see "Threads").
+   every k so that the scores are comparable. The pairwise distances of those rows are computed
+   once for all k (:func:`silhouettes`), in blocks of at most
+   :data:`SILHOUETTE_WORKING_MEMORY_MB`, after the fits.
 3. **Final fit.** When the search used every row, the search model for the chosen k is the final
    model. Otherwise Lloyd's algorithm is run on *all* rows starting from the search model's
    centres (``n_init=1``). Measured at 1M rows this converges in a few iterations (under 2 s)
@@ -49,13 +49,11 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
-from sklearn import config_context
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 from threadpoolctl import ThreadpoolController
 
 from segmentation.errors import TooFewCustomersError
@@ -135,52 +133,79 @@ def native_single_thread(controller: ThreadpoolController) -> Iterator[None]:
         yield
 
 
-def sampled_silhouette(x: np.ndarray, labels: np.ndarray, positions: np.ndarray | None) -> float:
-    """Mean silhouette of ``x`` (restricted to ``positions``); NaN where it is undefined."""
+def silhouettes(x: np.ndarray, labelings: Sequence[np.ndarray], positions: np.ndarray | None) -> list[float]:
+    """The mean silhouette of each labelling of ``x`` (restricted to ``positions``), from one
+    pass over the pairwise distances; NaN where it is undefined (fewer than two clusters in
+    the rows, or as many clusters as rows).
+
+    Equal to sklearn's ``silhouette_score`` (euclidean) for each labelling, computed as sklearn
+    computes it (squared norms minus twice the dot product, clipped at zero, each row's
+    distance to itself zero; a customer alone in its cluster scores 0), but the distances are
+    computed once for every k instead of once per k. Each row's summed distance to every
+    cluster of every labelling comes from one matrix product of a block of distances with the
+    labellings' one-hot columns. Measured on 5,000 rows and k = 2..10: 0.2 s against 1.7 s for
+    nine ``silhouette_score`` calls, the scores equal to 1e-16. A block of distances holds at
+    most :data:`SILHOUETTE_WORKING_MEMORY_MB`.
+    """
+    if not labelings:
+        return []
     if positions is not None:
         x = x[positions]
-        labels = labels[positions]
-    n_labels = int(np.unique(labels).size)
-    if n_labels < 2 or n_labels > x.shape[0] - 1:
-        return math.nan
-    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
-        return float(silhouette_score(x, labels, metric="euclidean"))
+        labelings = [labels[positions] for labels in labelings]
+    n = int(x.shape[0])
+    # each labelling's clusters as columns 0..m-1 of its own (absent clusters take none)
+    encoded = [np.unique(labels, return_inverse=True) for labels in labelings]
+    sizes = [int(values.size) for values, _ in encoded]
+    offsets = np.cumsum([0, *sizes])
+    onehot = np.zeros((n, int(offsets[-1])))
+    rows = np.arange(n)
+    for offset, (_, codes) in zip(offsets, encoded):
+        onehot[rows, offset + codes.reshape(-1)] = 1.0
+    sums = np.empty_like(onehot)
+    squared = np.einsum("ij,ij->i", x, x)
+    block = max(1, SILHOUETTE_WORKING_MEMORY_MB * 2**20 // (8 * max(n, 1)))
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        d = squared[start:stop, None] - 2.0 * (x[start:stop] @ x.T) + squared[None, :]
+        np.maximum(d, 0.0, out=d)
+        np.sqrt(d, out=d)
+        d[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        sums[start:stop] = d @ onehot
+    scores = []
+    for offset, size, (_, codes) in zip(offsets, sizes, encoded):
+        if size < 2 or size > n - 1:
+            scores.append(math.nan)
+            continue
+        codes = codes.reshape(-1)
+        part = sums[:, offset:offset + size]
+        counts = onehot[:, offset:offset + size].sum(axis=0)
+        own = counts[codes]
+        intra = part[rows, codes] / np.maximum(own - 1, 1)
+        means = part / counts
+        means[rows, codes] = np.inf
+        nearest = means.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            each = (nearest - intra) / np.maximum(intra, nearest)
+        scores.append(float(np.mean(np.nan_to_num(np.where(own > 1, each, 0.0)))))
+    return scores
 
 
-def _fit_and_score(
-    x: np.ndarray,
-    k: int,
-    *,
-    n_init: int,
-    max_iter: int,
-    random_state: int | None,
-    silhouette_positions: np.ndarray | None,
-) -> KFit:
+def _fit(x: np.ndarray, k: int, *, n_init: int, max_iter: int, random_state: int | None) -> KFit:
+    """One k of the search, its silhouette still to be computed (NaN)."""
     model = fit_kmeans(x, k, n_init=n_init, max_iter=max_iter, random_state=random_state)
     labels = model.labels_.astype(np.int32, copy=False)
     n_nonempty = int(np.unique(labels).size)
-    silhouette = (
-        sampled_silhouette(x, labels, silhouette_positions) if n_nonempty == k else math.nan
-    )
-    fit = KFit(
+    if n_nonempty < k:
+        log.info("k=%d: only %d distinct clusters found, k skipped", k, n_nonempty)
+    return KFit(
         k=k,
         centers=np.asarray(model.cluster_centers_, dtype=np.float64),
         labels=labels,
         inertia=float(model.inertia_),
-        silhouette=silhouette,
+        silhouette=math.nan,
         n_iter=int(model.n_iter_),
         n_nonempty=n_nonempty,
     )
-    log.debug(
-        "k=%d inertia=%.1f silhouette=%.4f iterations=%d",
-        k,
-        fit.inertia,
-        fit.silhouette,
-        fit.n_iter,
-    )
-    if n_nonempty < k:
-        log.info("k=%d: only %d distinct clusters found, k skipped", k, n_nonempty)
-    return fit
 
 
 def score_k_values(
@@ -195,32 +220,37 @@ def score_k_values(
     controller: ThreadpoolController,
     on_fit: Callable[[KFit], None] | None = None,
 ) -> list[KFit]:
-    """Fit k-means for every k in ``ks`` on ``x`` and score each fit, ``n_jobs`` k at a time.
+    """Fit k-means for every k in ``ks`` on ``x``, ``n_jobs`` k at a time, then score every fit
+    by its silhouette on the rows at ``silhouette_positions`` (:func:`silhouettes`, one pass for
+    all k); ``on_fit`` is called with each scored fit, in ``ks`` order.
 
     Each k runs in its own worker thread with single-threaded native code (sklearn's Cython
     loops release the GIL), so the fits do not share OpenMP barriers. The fits are independent
     and seeded, so the result is identical for any ``n_jobs``; it is returned in ``ks`` order.
     The caller must hold :func:`native_single_thread` (it limits BLAS for the whole process).
+    A k whose fit left a cluster empty keeps a NaN silhouette (it is skipped by :func:`choose_k`).
     """
 
     def one(k: int) -> KFit:
         with controller.limit(limits=1, user_api="openmp"):  # OpenMP limits are per thread
-            fit = _fit_and_score(
-                x,
-                k,
-                n_init=n_init,
-                max_iter=max_iter,
-                random_state=random_state,
-                silhouette_positions=silhouette_positions,
-            )
-        if on_fit is not None:
-            on_fit(fit)
-        return fit
+            return _fit(x, k, n_init=n_init, max_iter=max_iter, random_state=random_state)
 
     if n_jobs <= 1 or len(ks) == 1:
-        return [one(k) for k in ks]
-    with ThreadPoolExecutor(max_workers=min(n_jobs, len(ks)), thread_name_prefix="kmeans") as ex:
-        return list(ex.map(one, ks))
+        fits = [one(k) for k in ks]
+    else:
+        with ThreadPoolExecutor(max_workers=min(n_jobs, len(ks)), thread_name_prefix="kmeans") as ex:
+            fits = list(ex.map(one, ks))
+    complete = [f for f in fits if f.n_nonempty == f.k]
+    scores = dict(zip((f.k for f in complete), silhouettes(x, [f.labels for f in complete], silhouette_positions)))
+    scored = []
+    for fit in fits:
+        fit = replace(fit, silhouette=scores.get(fit.k, math.nan))
+        log.debug("k=%d inertia=%.1f silhouette=%.4f iterations=%d", fit.k, fit.inertia, fit.silhouette,
+                  fit.n_iter)
+        if on_fit is not None:
+            on_fit(fit)
+        scored.append(fit)
+    return scored
 
 
 def choose_k(fits: Sequence[KFit], tolerance: float) -> tuple[KFit, str]:

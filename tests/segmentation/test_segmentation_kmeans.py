@@ -1,4 +1,4 @@
-"""The k rule and the samples, on hand-made scores."""
+"""The k rule and the samples, on hand-made scores; the silhouettes against sklearn's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from segmentation import TooFewCustomersError
-from segmentation.kmeans import KFit, choose_k, sample_positions
+from segmentation.kmeans import KFit, choose_k, sample_positions, silhouettes
 
 
 def _fit(k: int, silhouette: float, nonempty: int | None = None) -> KFit:
@@ -67,3 +67,38 @@ def test_samples_are_seeded_sorted_and_skipped_when_small() -> None:
     assert np.all(np.diff(first) > 0)
     assert sample_positions(100, 100, np.random.default_rng(42)) is None
     assert sample_positions(1_000, None, np.random.default_rng(42)) is None
+
+
+def test_silhouettes_equal_sklearns_for_every_labelling() -> None:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(3)
+    x = np.vstack([rng.normal(c, 1.0, size=(150, 3)) for c in (0.0, 4.0, 9.0)])
+    x[10:20] = x[0]  # repeated customers: zero distances off the diagonal
+    labelings = [KMeans(k, n_init=1, random_state=0).fit(x).labels_ for k in (2, 3, 5, 8)]
+    odd = np.where(np.arange(x.shape[0]) % 7 == 0, 5, 2).astype(np.int32)  # labels 2 and 5 only
+    odd[33] = 9  # a customer alone in its cluster scores 0
+    labelings.append(odd)
+    got = silhouettes(x, labelings, None)
+    want = [silhouette_score(x, labels) for labels in labelings]
+    assert got == pytest.approx(want, abs=1e-12)
+    assert len(set(np.round(want, 6))) == len(want)  # distinct scores: a mix-up would show
+
+    positions = np.sort(rng.choice(x.shape[0], 120, replace=False))
+    positions = positions[positions != 33]  # the singleton cluster absent from the sample
+    got = silhouettes(x, labelings, positions)
+    want = [silhouette_score(x[positions], labels[positions]) for labels in labelings]
+    assert got == pytest.approx(want, abs=1e-12)
+
+
+def test_silhouettes_are_nan_where_undefined() -> None:
+    x = np.arange(12, dtype=float).reshape(6, 2)
+    one_cluster = np.zeros(6, dtype=np.int32)
+    every_row_its_own = np.arange(6, dtype=np.int32)
+    fine = np.array([0, 0, 0, 1, 1, 1], dtype=np.int32)
+    got = silhouettes(x, [one_cluster, every_row_its_own, fine], None)
+    assert math.isnan(got[0]) and math.isnan(got[1])
+    # by hand, in steps along the line: (0.625 + 2/3 + 0.25) / 3 for each half
+    assert got[2] == pytest.approx(37 / 72, abs=1e-12)
+    assert silhouettes(x, [], None) == []
