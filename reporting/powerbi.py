@@ -50,6 +50,10 @@ from reporting.warehouse import ExportFile, Warehouse
 
 log = logging.getLogger(__name__)
 
+#: libyaml's safe loader where PyYAML was built with it: the same documents, parsed about ten
+#: times faster (the dbt project's YAML took 0.35 s of a 1.7 s export at 100K rows in pure Python)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 #: Units of the numeric columns and measures, with the default summarization that goes with
 #: them (Power BI sums every numeric column unless told otherwise).
@@ -252,7 +256,7 @@ def dbt_descriptions(project_dir: Path) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     sources: dict[str, dict[str, str]] = {}
     for path in sorted((project_dir / "models").rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
         for model in data.get("models") or []:
             out[model["name"]] = {"": text(model.get("description"))} | {
                 c["name"]: text(c.get("description")) for c in model.get("columns") or []}
