@@ -22,6 +22,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -538,47 +539,67 @@ def write_reports(
     progress: Progress | None = None,
 ) -> tuple[ReportData, list[Path]]:
     """Render the chosen formats into ``staging``; returns the data shown and the files made.
-    ``timings``, when given, receives the seconds each part took (read, charts, pdf, ...)."""
+    ``timings``, when given, receives the seconds each part took (read, charts, pdf, html,
+    powerbi): the charts, PDF and HTML are made while the Power BI export runs, so the parts
+    add up to more than the stage took."""
     from reporting.reports import render_charts, write_html, write_pdf
     from segmentation import save_charts
 
     spent = timings if timings is not None else {}
-    clock = time.perf_counter()
     parts = ["read", "charts", *(f.value for f in formats)]
     with (progress or Progress()).task("reports: reading the marts", total=len(parts), unit="parts") as task:
 
-        def lap(name: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            spent[name] = round(now - clock, 3)
-            clock = now
-            following = parts[parts.index(name) + 1] if parts.index(name) + 1 < len(parts) else None
-            task.advance(1, description=f"reports: {following}" if following else "reports")
+        took: dict[str, float] = {}
 
-        data = load_report_data(wh, run_id=run_id, as_of=as_of, currency=currency, segments=segments)
-        lap("read")
-        written: list[Path] = []
-        charts_dir = staging / "visualizations"
-        # without a campaigns table the campaign charts would only say "no data": left out
-        charts = render_charts(data, charts_dir) if data.has_campaign_data else {}
-        charts_dir.mkdir(parents=True, exist_ok=True)
-        segment_charts = save_charts(segments, charts_dir) if segments is not None else {}
-        written.append(charts_dir)
-        lap("charts")
-        if ReportFormat.pdf in formats:
-            written.append(write_pdf(data, charts, staging / "executive_summary.pdf", segment_charts=segment_charts))
-            lap("pdf")
-        if ReportFormat.html in formats:
-            written.append(write_html(data, charts, staging / "executive_summary.html", segment_charts=segment_charts))
-            lap("html")
-        if ReportFormat.powerbi in formats:
-            ensure_segments_table(wh)  # the export joins it; a warehouse built by dbt alone may lack it
-            export = export_powerbi(wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at,
-                                    on_file=lambda name: task.advance(0, description=f"reports: Power BI {name}"))
+        def timed(name: str, make: Callable[[], Any]) -> Any:
+            began = time.perf_counter()
+            made = make()
+            took[name] = round(time.perf_counter() - began, 3)
+            task.advance(1, description=f"reports: {name} done")
+            return made
+
+        data = timed("read", lambda: load_report_data(wh, run_id=run_id, as_of=as_of, currency=currency,
+                                                      segments=segments))
+
+        def documents() -> list[Path]:
+            """The charts, then the PDF and the HTML that show them: Python work that reads no
+            table, so it runs beside the Power BI export (below)."""
+            charts_dir = staging / "visualizations"
+            # without a campaigns table the campaign charts would only say "no data": left out
+
+            def draw() -> tuple[dict[str, Path], dict[str, Path]]:
+                charts = render_charts(data, charts_dir) if data.has_campaign_data else {}
+                charts_dir.mkdir(parents=True, exist_ok=True)
+                return charts, save_charts(segments, charts_dir) if segments is not None else {}
+
+            charts, segment_charts = timed("charts", draw)
+            made = [charts_dir]
+            if ReportFormat.pdf in formats:
+                made.append(timed("pdf", lambda: write_pdf(data, charts, staging / "executive_summary.pdf",
+                                                           segment_charts=segment_charts)))
+            if ReportFormat.html in formats:
+                made.append(timed("html", lambda: write_html(data, charts, staging / "executive_summary.html",
+                                                             segment_charts=segment_charts)))
+            return made
+
+        # The export waits on the warehouse and on native writers (connectorx, DuckDB, Spark),
+        # which leave the interpreter free, so the documents are drawn in a worker thread
+        # meanwhile. The export stays in the main thread, where a stop signal interrupts it; a
+        # failure or stop on either side waits for the documents (seconds) before it is raised.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports") as pool:
+            drawn = pool.submit(documents)
+            export = None
+            if ReportFormat.powerbi in formats:
+                ensure_segments_table(wh)  # the export joins it; a warehouse built by dbt alone may lack it
+                export = timed("powerbi", lambda: export_powerbi(
+                    wh, staging / "dashboards", run_id=run_id, generated_at=data.generated_at,
+                    on_file=lambda name: task.advance(0, description=f"reports: Power BI {name}")))
+            written = drawn.result()
+        if export is not None:
             written.append(export.folder)
-            lap("powerbi")
             # the fact's share of it (its CSV and Parquet file), which the benchmarks report alone
-            spent["powerbi_fact"] = export.seconds.get(FACT, 0.0)
+            took["powerbi_fact"] = export.seconds.get(FACT, 0.0)
+        spent.update((name, took[name]) for name in (*parts, "powerbi_fact") if name in took)  # in a fixed order
     return data, written
 
 

@@ -107,6 +107,23 @@ def export_select(relation: str, output: ExportFile, *, clean: bool = False) -> 
     return f"select {casts} from {relation}"
 
 
+@contextmanager
+def writing_to(path: Path) -> Iterator[None]:
+    """DuckDB's error for a file it could not write (a full disk, no permission) raised as the
+    OSError it stands for, naming ``path``: the caller reports it as an output that could not
+    be written, as it does when Python's own writes fail."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.IOException as exc:
+        found = re.search(r'"errno"\s*:\s*"?(\d+)', str(exc))
+        if found is None:
+            raise
+        code = int(found.group(1))
+        raise OSError(code, os.strerror(code), str(path)) from exc
+
+
 def copy_options(output: ExportFile, *, header: bool = True) -> str:
     return PARQUET_OPTIONS if output.is_parquet else f"{CSV_OPTIONS}, header {str(header).lower()}"
 
@@ -491,8 +508,9 @@ class Warehouse(abc.ABC):
             # DuckDB's parallel CSV writer can put row groups out of order; one thread keeps the
             # rows in the query's order (key order), as the Parquet writer does anyway
             con.execute(f"set threads = {1 if not out.is_parquet else os.cpu_count() or 1}")
-            row = con.execute(f"copy ({export_select(relation, out, clean=clean)}) to '{target}' "
-                              f"({copy_options(out)})").fetchone()
+            with writing_to(out.path):
+                row = con.execute(f"copy ({export_select(relation, out, clean=clean)}) to '{target}' "
+                                  f"({copy_options(out)})").fetchone()
             return int(row[0]) if row else 0
 
         try:

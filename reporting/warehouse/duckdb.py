@@ -12,7 +12,8 @@ import pandas as pd
 
 from reporting.contract import MONEY_PRECISION, MONEY_SCALE, Column, ColumnType, TableSpec
 from reporting.errors import WarehouseError
-from reporting.warehouse.base import ExportFile, Warehouse, copy_options, cursor_frames, export_select, file_lock
+from reporting.warehouse.base import (ExportFile, Warehouse, copy_options, cursor_frames, export_select, file_lock,
+                                      writing_to)
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +189,10 @@ class DuckDBWarehouse(Warehouse):
         counts = []
         for out in outputs:
             target = str(out.path).replace("'", "''")
-            row = self.connection.execute(
-                f"copy ({export_select(f'({sql}) as q', out)}) to '{target}' ({copy_options(out)})"
-            ).fetchone()
+            with writing_to(out.path):
+                row = self.connection.execute(
+                    f"copy ({export_select(f'({sql}) as q', out)}) to '{target}' ({copy_options(out)})"
+                ).fetchone()
             counts.append(int(row[0]) if row else 0)
         return counts
 

@@ -90,6 +90,7 @@ class _Hook(http.server.BaseHTTPRequestHandler):
 def test_quarantine_gate_fails_the_run_and_posts_an_alert(duckdb_settings_factory, tmp_path):
     s = duckdb_settings_factory("gate")
     jobs.make_sample_data(s, rows=2000, customers=200, end_date=AS_OF)  # 0.3% quarantined
+    _Hook.received.clear()  # test_interruption posts to the same class in the same process
     server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
