@@ -825,7 +825,12 @@ class _Run:
 
     def stopped(self) -> None:
         error = stopped(f"run {self.run_id}")
-        building = bool(self.manifest.stages) and self.manifest.stages[-1].name == "build"
+        last = self.manifest.stages[-1] if self.manifest.stages else None
+        if last is not None and last.status == "failed":
+            # a library took the signal and raised its own error (DuckDB in the Power BI export):
+            # the stage was stopped, not broken
+            last.status = "interrupted"
+        building = last is not None and last.name == "build"
         if building and isinstance(error, Interrupted):
             restore_interrupted_build(self.settings)
         self.fail(error)
