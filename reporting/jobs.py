@@ -584,10 +584,11 @@ def write_reports(
                                                              segment_charts=segment_charts)))
             return made
 
-        # The export waits on the warehouse and on native writers (connectorx, DuckDB, Spark),
-        # which leave the interpreter free, so the documents are drawn in a worker thread
-        # meanwhile. The export stays in the main thread, where a stop signal interrupts it; a
-        # failure or stop on either side waits for the documents (seconds) before it is raised.
+        # The export spends much of its time waiting on the warehouse and in native writers
+        # (connectorx, DuckDB, Spark) that release the interpreter, so the documents are drawn
+        # in a worker thread meanwhile (at 100K rows: 7.2 s against 8.1 s one after the other;
+        # DECISIONLOG). The export stays in the main thread, where a stop signal interrupts it;
+        # a failure or stop on either side waits for the documents (seconds) before it is raised.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports") as pool:
             drawn = pool.submit(documents)
             export = None
