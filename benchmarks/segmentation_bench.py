@@ -7,7 +7,7 @@ Usage::
 
 Each N runs in a fresh Python process, so its peak resident set size (``ru_maxrss``) belongs to
 that run alone: the interpreter and libraries, the generated customers frame, and
-segmentation with its defaults (k = 2..10, n_init=10, 100K search sample, 5K silhouette
+segmentation with its defaults (k = 2..10, n_init=10, 20K search sample, 5K silhouette
 sample) followed by the three charts. The generator is seeded; its distributions are skewed
 like real web-shop customers (log-normal durations and order values, Poisson sessions, most
 customers without a purchase) with 0.5-2 % nulls in three features. Targets at 1M customers:
