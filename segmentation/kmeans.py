@@ -156,12 +156,12 @@ def silhouettes(x: np.ndarray, labelings: Sequence[np.ndarray], positions: np.nd
         labelings = [labels[positions] for labels in labelings]
     n = int(x.shape[0])
     # each labelling's clusters as columns 0..m-1 of its own (absent clusters take none)
-    encoded = [np.unique(labels, return_inverse=True) for labels in labelings]
-    sizes = [int(values.size) for values, _ in encoded]
+    encoded = [np.unique(labels, return_inverse=True, return_counts=True) for labels in labelings]
+    sizes = [int(values.size) for values, _, _ in encoded]
     offsets = np.cumsum([0, *sizes])
     onehot = np.zeros((n, int(offsets[-1])))
     rows = np.arange(n)
-    for offset, (_, codes) in zip(offsets, encoded):
+    for offset, (_, codes, _) in zip(offsets, encoded):
         onehot[rows, offset + codes.reshape(-1)] = 1.0
     sums = np.empty_like(onehot)
     squared = np.einsum("ij,ij->i", x, x)
@@ -174,13 +174,12 @@ def silhouettes(x: np.ndarray, labelings: Sequence[np.ndarray], positions: np.nd
         d[np.arange(stop - start), np.arange(start, stop)] = 0.0
         sums[start:stop] = d @ onehot
     scores = []
-    for offset, size, (_, codes) in zip(offsets, sizes, encoded):
+    for offset, size, (_, codes, counts) in zip(offsets, sizes, encoded):
         if size < 2 or size > n - 1:
             scores.append(math.nan)
             continue
         codes = codes.reshape(-1)
         part = sums[:, offset:offset + size]
-        counts = onehot[:, offset:offset + size].sum(axis=0)
         own = counts[codes]
         intra = part[rows, codes] / np.maximum(own - 1, 1)
         means = part / counts
