@@ -737,7 +737,7 @@ def _report_only(settings: Settings, *, out: Path, formats: tuple[ReportFormat, 
 # ---- run: the whole job ----------------------------------------------------------------------
 
 
-def warm_imports(modules: Sequence[str]) -> threading.Thread:
+def warm_imports(modules: Sequence[str]) -> None:
     """Import ``modules`` in a background thread, for stages that come later.
 
     `run` starts it once dbt has run its first node: from then on the build mostly waits on
@@ -753,9 +753,7 @@ def warm_imports(modules: Sequence[str]) -> threading.Thread:
             except Exception as exc:  # noqa: BLE001 - reported by the stage that needs it
                 log.debug("importing %s ahead of its stage failed: %s", name, exc)
 
-    thread = threading.Thread(target=load, name="mca-warm-imports", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=load, name="mca-warm-imports", daemon=True).start()
 
 
 @dataclass
@@ -868,11 +866,12 @@ class _Run:
         later = ["reporting.reports", "segmentation.charts"]
         if not self.opts.skip_segments:
             later.insert(0, "segmentation.pipeline")
-        warming: list[threading.Thread] = []
+        first = threading.Lock()  # dbt calls on_node from its worker threads: start one warm-up
 
         def on_node(unique_id: str, status: str) -> None:
-            if not warming:  # dbt has loaded itself and the project, and now mostly waits on SQL
-                warming.append(warm_imports(later))
+            # at the first node dbt has loaded itself and the project, and now mostly waits on SQL
+            if first.acquire(blocking=False):
+                warm_imports(later)
 
         with self.manifest.stage("build") as st:
             self._notify("build", "start")
