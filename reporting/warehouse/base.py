@@ -218,10 +218,15 @@ class Warehouse(abc.ABC):
         """Run a query and yield its rows in DataFrames of at most ``chunk_rows`` rows, so a
         large mart is read with flat memory."""
 
-    def arrow_reader(self, sql: str, chunk_rows: int = 100_000) -> Any | None:
+    def arrow_reader(self, sql: str, chunk_rows: int = 100_000, *, page_key: str | None = None) -> Any | None:
         """A large result as a stream of typed Arrow record batches (a pyarrow
         ``RecordBatchReader``) for :meth:`export`, where the engine has a native reader for it;
-        None where it has not (the export then goes through :meth:`iter_query`)."""
+        None where it has not (the export then goes through :meth:`iter_query`).
+
+        ``page_key``: an integer column of the result, unique in it, that the result is ordered
+        by (and the table is indexed on). An engine whose reader runs ahead of its consumer
+        without a bound reads the result a page of that key at a time, so the rows waiting in
+        memory never exceed a page (``MySQLWarehouse``); the others ignore it."""
         return None
 
     def scrub(self, text: str) -> str:
@@ -435,9 +440,11 @@ class Warehouse(abc.ABC):
 
     # ---- exports -------------------------------------------------------------------------
 
-    def export(self, sql: str, outputs: Sequence[ExportFile], *, chunk_rows: int = 25_000) -> list[int]:
+    def export(self, sql: str, outputs: Sequence[ExportFile], *, chunk_rows: int = 25_000,
+               page_key: str | None = None) -> list[int]:
         """Write one query's rows into several files (CSV or Parquet, each with its own
-        columns), reading the rows once; returns each file's row count.
+        columns), reading the rows once; returns each file's row count. ``page_key``: see
+        :meth:`arrow_reader`.
 
         Where the engine gives an Arrow stream (:meth:`arrow_reader`), DuckDB writes the files
         from it (:meth:`_export_arrow`). Otherwise this default streams the rows in chunks (flat
@@ -448,7 +455,7 @@ class Warehouse(abc.ABC):
         kinds: dict[str, str] = {}  # every column the files take, with its export kind
         for out in outputs:
             kinds.update({c: out.kind(c) for c in out.columns})
-        reader = self.arrow_reader(sql, chunk_rows)
+        reader = self.arrow_reader(sql, chunk_rows, page_key=page_key)
         if reader is not None:
             return self._export_arrow(reader, outputs, kinds)
         import tempfile
@@ -506,8 +513,12 @@ class Warehouse(abc.ABC):
         def copy(con: Any, relation: str, out: ExportFile, *, clean: bool = False) -> int:
             target = str(out.path).replace("'", "''")
             # DuckDB's parallel CSV writer can put row groups out of order; one thread keeps the
-            # rows in the query's order (key order), as the Parquet writer does anyway
-            con.execute(f"set threads = {1 if not out.is_parquet else os.cpu_count() or 1}")
+            # rows in the query's order (key order), as the Parquet writer does anyway. From the
+            # stream, Parquet is written on one thread too: the stream comes one batch at a time,
+            # and a second writer thread only held more row groups (10M fact rows from MariaDB:
+            # peak 481 MB against 557 MB, 37.7 s against 37.9 s)
+            parallel = out.is_parquet and relation != "source"
+            con.execute(f"set threads = {os.cpu_count() or 1 if parallel else 1}")
             with writing_to(out.path):
                 row = con.execute(f"copy ({export_select(relation, out, clean=clean)}) to '{target}' "
                                   f"({copy_options(out)})").fetchone()

@@ -147,11 +147,12 @@ class DuckDBWarehouse(Warehouse):
             if self.scalar("select current_setting('memory_limit')") != previous:
                 self.execute(f"set memory_limit = '{str(previous).replace(chr(39), '')}'")
 
-    def arrow_reader(self, sql: str, chunk_rows: int = 100_000) -> Any | None:
+    def arrow_reader(self, sql: str, chunk_rows: int = 100_000, *, page_key: str | None = None) -> Any | None:
         """The result as Arrow record batches, read on a cursor of its own while DuckDB's memory
         is capped (:meth:`bounded_memory`): a sorted read of a large mart spills its sort instead
         of holding it in this process. The query runs when the first batch is asked for; the
-        cap is lifted when the stream ends or is dropped."""
+        cap is lifted when the stream ends or is dropped. DuckDB produces a batch when one is
+        asked for, so ``page_key`` is not needed."""
         import pyarrow as pa
 
         schema = self.connection.sql(f"select * from ({sql}) as q limit 0").to_arrow_table().schema
@@ -184,8 +185,10 @@ class DuckDBWarehouse(Warehouse):
             self.execute(f"drop table if exists {self.relation(schema, name)}")
             self.execute(f"alter table {self.relation(schema, staging)} rename to {self.quote(name)}")
 
-    def export(self, sql: str, outputs: Sequence[ExportFile], *, chunk_rows: int = 25_000) -> list[int]:
-        """DuckDB writes each file itself with COPY: no rows pass through Python."""
+    def export(self, sql: str, outputs: Sequence[ExportFile], *, chunk_rows: int = 25_000,
+               page_key: str | None = None) -> list[int]:
+        """DuckDB writes each file itself with COPY: no rows pass through Python (nor wait in
+        memory, so ``page_key`` is not needed)."""
         counts = []
         for out in outputs:
             target = str(out.path).replace("'", "''")

@@ -47,6 +47,12 @@ _LOAD_FORMAT = ("character set utf8mb4 fields terminated by '\\t' escaped by '\\
                 "lines terminated by '\\n'")
 
 
+#: Rows per page of a keyed read (``MySQLWarehouse.arrow_reader``): the most rows that wait in
+#: memory for the export's writer. The fact's rows take about 0.15 KB each in connectorx's queue
+#: (2.8M rows held 400 MB), so a page is about 35 MB.
+EXPORT_PAGE_ROWS = 250_000
+
+
 class MySQLWarehouse(Warehouse):
     engine = "mysql"
     #: set once connectorx failed to connect where PyMySQL could: exports go row by row after it
@@ -151,10 +157,17 @@ class MySQLWarehouse(Warehouse):
             except mysql.connector.Error:  # closed early with rows unread, or the server went away
                 pass
 
-    def arrow_reader(self, sql: str, chunk_rows: int = 100_000) -> Any | None:
-        """The result as Arrow record batches through connectorx, on a connection of its own
-        (streamed: memory stays flat whatever the row count); None where connectorx is not
-        installed. Its errors are reported without the connection URL, which holds the password."""
+    def arrow_reader(self, sql: str, chunk_rows: int = 100_000, *, page_key: str | None = None) -> Any | None:
+        """The result as Arrow record batches through connectorx, on a connection of its own;
+        None where connectorx is not installed. Its errors are reported without the connection
+        URL, which holds the password.
+
+        connectorx reads the rows on a thread of its own into a queue with no bound: when the
+        consumer is slower (DuckDB writing Parquet), the rows pile up in memory. Exporting a 10M
+        row fact grew the process by 420 MB (a reader alone, sleeping 0.1 s per batch, by 400 MB;
+        not sleeping, by 70 MB). With ``page_key`` the result is read in pages of
+        :data:`EXPORT_PAGE_ROWS` rows by that key (``where key > last key of the page before``,
+        a range of the table's index), so at most a page waits."""
         os.environ.setdefault("RUST_LOG", "off")  # connectorx's pool logs every failed try on stderr
         try:
             import connectorx
@@ -162,8 +175,12 @@ class MySQLWarehouse(Warehouse):
             return None
         if self._arrow_unavailable:
             return None
-        s = self.settings
-        url = s.url("mysql")
+        if page_key is None:
+            return self._connectorx_stream(connectorx, sql, chunk_rows)
+        return self._paged_stream(connectorx, sql, chunk_rows, page_key)
+
+    def _connectorx_stream(self, connectorx: Any, sql: str, chunk_rows: int) -> Any | None:
+        url = self.settings.url("mysql")
         try:
             return connectorx.read_sql(url, sql, return_type="arrow_stream", batch_size=chunk_rows)
         except Exception as exc:  # connectorx raises RuntimeError with the server's message
@@ -173,9 +190,49 @@ class MySQLWarehouse(Warehouse):
                 # authentication plugin or TLS setting it lacks): the exports go row by row
                 self._arrow_unavailable = True
                 log.warning("the fast export reader could not connect to %s (%s); exporting row by row",
-                            s.describe(), text)
+                            self.settings.describe(), text)
                 return None
-            raise WarehouseError(f"reading from {s.describe()} failed: {text}") from None
+            raise WarehouseError(f"reading from {self.settings.describe()} failed: {text}") from None
+
+    def _paged_stream(self, connectorx: Any, sql: str, chunk_rows: int, page_key: str) -> Any | None:
+        """:meth:`arrow_reader` a page of ``page_key`` at a time, as one stream."""
+        import pyarrow as pa
+
+        key = self.quote(page_key)
+        page_rows = EXPORT_PAGE_ROWS
+
+        def page(after: int | None) -> str:
+            where = f" where {key} > {after}" if after is not None else ""
+            return f"select * from ({sql}) as mca_page{where} order by {key} limit {page_rows}"
+
+        first = self._connectorx_stream(connectorx, page(None), chunk_rows)
+        if first is None:
+            return None
+        schema = first.schema
+        if page_key not in schema.names or not pa.types.is_integer(schema.field(page_key).type):
+            first.close()
+            raise ValueError(f"page_key {page_key!r} is not an integer column of the result")
+
+        def batches() -> Iterator[Any]:
+            reader = first
+            while True:
+                rows, last = 0, None
+                try:
+                    for batch in reader:
+                        if batch.num_rows:
+                            rows += batch.num_rows
+                            last = batch.column(page_key)[-1].as_py()
+                            yield batch if batch.schema.equals(schema) else batch.cast(schema)
+                finally:
+                    reader.close()
+                if rows < page_rows or last is None:
+                    return
+                reader = self._connectorx_stream(connectorx, page(int(last)), chunk_rows)
+                if reader is None:  # connectorx stopped connecting between two pages
+                    raise WarehouseError(f"reading from {self.settings.describe()} failed: "
+                                         "the export reader lost its connection")
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -199,10 +199,11 @@ class SparkWarehouse(Warehouse):
         for batch in reader:
             yield batch.to_pandas()
 
-    def arrow_reader(self, sql: str, chunk_rows: int = 100_000) -> Any | None:
+    def arrow_reader(self, sql: str, chunk_rows: int = 100_000, *, page_key: str | None = None) -> Any | None:
         """The executors write the result as Parquet files into a temporary folder (in the
         query's order: Spark numbers the files by partition), read back as a stream of Arrow
-        batches; the folder goes when the stream is done."""
+        batches; the folder goes when the stream is done. The files are read as the batches
+        are asked for, so ``page_key`` is not needed."""
         import pyarrow as pa
         import pyarrow.dataset as ds
 

@@ -141,7 +141,7 @@ def test_mysql_arrow_export_equals_the_row_by_row_export(server_settings_factory
             folder = tmp_path / way
             folder.mkdir()
             if way == "rows":
-                wh.arrow_reader = lambda sql, chunk_rows=0: None  # type: ignore[method-assign]
+                wh.arrow_reader = lambda sql, chunk_rows=0, **_: None  # type: ignore[method-assign]
             outputs = [ExportFile(folder / "both.csv", list(kinds), kinds),
                        ExportFile(folder / "both.parquet", list(kinds), kinds),
                        ExportFile(folder / "alone.csv", ["id", "name"], kinds)]
@@ -165,6 +165,59 @@ def test_mysql_arrow_export_equals_the_row_by_row_export(server_settings_factory
     assert by_id.loc[8, "amount"] == "12.0000" and by_id.loc[14, "amount"] == ""
     assert by_id.loc[1, "flag"] == "true" and by_id.loc[2, "flag"] == "false"
     assert by_id.loc[11, "day"] == "" and by_id.loc[1, "day"] == "2026-01-02"
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("page_rows", [7_000, 10_000])  # a short last page; full pages only
+def test_a_paged_export_writes_what_an_unpaged_one_does(server_settings_factory, tmp_path, monkeypatch, page_rows):
+    """With a page key the server's rows are read a page of the key at a time (connectorx
+    would otherwise buffer a whole table ahead of a slow writer): the files are byte for byte
+    those of one read, every row once and in order, and each page is its own read (30,000 rows
+    in pages of 7,000 are five reads; in pages of 10,000, three and an empty fourth)."""
+    import connectorx
+    import duckdb
+
+    import reporting.warehouse.mysql as engine
+
+    settings = server_settings_factory(tag=f"paged_{page_rows}")
+    rows = 30_000
+    kinds = {"id": "int64", "amount": "decimal", "day": "date", "name": "string", "ratio": "double",
+             "flag": "boolean"}
+    monkeypatch.setattr(engine, "EXPORT_PAGE_ROWS", page_rows)
+    reads: list[str] = []
+    real = connectorx.read_sql
+
+    def counted(url, sql, **kwargs):
+        reads.append(sql)
+        return real(url, sql, **kwargs)
+
+    monkeypatch.setattr(connectorx, "read_sql", counted)
+    written = {}
+    with Warehouse(settings) as wh:
+        t = _fill_wide(wh, settings.schema, rows)
+        wh.execute(f"alter table {t} add primary key (id)")  # a page key is an indexed key
+        # a join with qualified columns, as the dim_customer export has
+        sql = (f"select a.id, a.amount, a.day, a.name, a.ratio, b.flag from {t} a "
+               f"left join {t} b on a.id = b.id order by a.id")
+        for way, key in (("one", None), ("paged", "id")):
+            folder = tmp_path / way
+            folder.mkdir()
+            reads.clear()
+            outputs = [ExportFile(folder / "rows.csv", list(kinds), kinds),
+                       ExportFile(folder / "rows.parquet", list(kinds), kinds)]
+            assert wh.export(sql, outputs, chunk_rows=1_000, page_key=key) == [rows, rows]
+            written[way] = (folder, len(reads))
+        with pytest.raises(ValueError, match="page_key 'name' is not an integer column"):
+            wh.arrow_reader(sql, page_key="name")
+    assert written["one"][1] == 1
+    assert written["paged"][1] == -(-rows // page_rows) + (rows % page_rows == 0)
+    assert (written["paged"][0] / "rows.csv").read_bytes() == (written["one"][0] / "rows.csv").read_bytes()
+    con = duckdb.connect()
+    one, paged = (con.execute(f"select * from read_parquet('{written[w][0] / 'rows.parquet'}')").fetchall()
+                  for w in ("one", "paged"))
+    assert paged == one and [r[0] for r in paged] == list(range(1, rows + 1))
+    back = pd.read_csv(written["paged"][0] / "rows.csv", keep_default_na=False, dtype=str)
+    assert back["id"].astype(int).tolist() == list(range(1, rows + 1))
 
 
 @pytest.mark.mariadb
