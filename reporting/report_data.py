@@ -152,16 +152,6 @@ def _to_date(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
-def _numeric(frame: pd.DataFrame, skip: tuple[str, ...]) -> pd.DataFrame:
-    """Decimal columns from MySQL arrive as Python Decimals: make every measure a float/int."""
-    out = frame.copy()
-    for col in out.columns:
-        if col in skip:
-            continue
-        out[col] = pd.to_numeric(out[col], errors="coerce")
-    return out
-
-
 DATE_KEYS = frozenset({"as_of_date", "window_start_date", "first_date", "last_date"})
 FLOAT_KEYS = frozenset({
     "cost", "revenue", "profit", "ctr", "conversion_rate", "cpc", "cpa", "roas", "roi",
@@ -227,8 +217,8 @@ def load_comparison(wh: Warehouse) -> pd.DataFrame:
         log.warning("rpt_period_comparison does not exist: the reports have no period comparison "
                     "(run `mca-report build`)")
         return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
-    frame = _numeric(wh.read_mart("rpt_period_comparison", COMPARISON_COLUMNS, order_by=["row_key"]),
-                     skip=COMPARISON_TEXT)
+    frame = wh.read_mart("rpt_period_comparison", COMPARISON_COLUMNS, order_by=["row_key"],
+                         numbers_except=COMPARISON_TEXT)
     for col in ("current_start", "current_end", "previous_start", "previous_end"):
         frame[col] = [_to_date(v) for v in frame[col]]
     for col in ("is_canonical_channel", "is_previous_covered", "is_year_ago_covered"):
@@ -247,18 +237,13 @@ def load_report_data(
 ) -> ReportData:
     """Read the reporting marts into a :class:`ReportData`."""
     overall = _row_dict(wh.read_mart("rpt_overall_performance", OVERALL_COLUMNS))
-    channels = _numeric(
-        wh.read_mart("rpt_channel_performance", CHANNEL_COLUMNS, order_by=["roi_rank"]),
-        skip=("channel",),
-    )
-    daily = _numeric(wh.read_mart("rpt_daily_revenue", DAILY_COLUMNS, order_by=["date_day"]),
-                     skip=("date_day",))
+    # every measure as a number (MySQL's decimals arrive as Decimals)
+    channels = wh.read_mart("rpt_channel_performance", CHANNEL_COLUMNS, order_by=["roi_rank"],
+                            numbers_except=("channel",))
+    daily = wh.read_mart("rpt_daily_revenue", DAILY_COLUMNS, order_by=["date_day"], numbers_except=("date_day",))
     daily["date_day"] = pd.to_datetime(daily["date_day"]).dt.date
-    campaigns = _numeric(
-        wh.read_mart("rpt_campaign_performance", CAMPAIGN_COLUMNS,
-                     order_by=["campaign_key", "channel_id"]),
-        skip=("campaign_key", "campaign_name", "channel", "first_date", "last_date"),
-    )
+    campaigns = wh.read_mart("rpt_campaign_performance", CAMPAIGN_COLUMNS, order_by=["campaign_key", "channel_id"],
+                             numbers_except=("campaign_key", "campaign_name", "channel", "first_date", "last_date"))
     quarantine = load_quarantine(wh)
     dq = load_data_quality(wh, quarantine)
     raw_tables = load_raw_tables(wh)

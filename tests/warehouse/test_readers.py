@@ -265,3 +265,53 @@ def test_export_goes_row_by_row_when_connectorx_cannot_connect(server_settings_f
     back = pd.read_csv(tmp_path / "b.csv", keep_default_na=False, dtype=str)
     assert back["id"].astype(int).tolist() == list(range(1, 2_001))
     assert back.loc[back["id"] == "10", "name"].item() == "'@név 10 広告"
+
+
+@pytest.mark.mariadb
+def test_reading_a_mart_as_numbers_through_arrow_equals_the_row_by_row_read(server_settings_factory, monkeypatch):
+    """``read_mart(numbers_except=...)`` on MySQL/MariaDB reads connectorx's Arrow columns (the
+    reports' campaign and comparison marts, without a Python object per value): the same frame,
+    values and dtypes, as PyMySQL's rows through ``as_numbers``, NULLs in every type included,
+    and an empty mart too."""
+    import connectorx
+
+    from reporting.warehouse.base import as_numbers
+
+    read_sql, arrow_reads = connectorx.read_sql, []
+    monkeypatch.setattr(connectorx, "read_sql", lambda *a, **k: arrow_reads.append(a[1]) or read_sql(*a, **k))
+    settings = server_settings_factory(tag="numbers")
+    text = ("name", "day")
+    columns = ("id", "name", "day", "amount", "ratio", "flag", "small", "maybe")
+    with Warehouse(settings) as wh:
+        wh.ensure_schema(settings.schema)
+        t = wh.mart("numbers_check")
+        wh.execute(f"create table {t} (id bigint primary key, name varchar(64), day date, amount decimal(38, 10), "
+                   "ratio double, flag boolean, small int, maybe bigint)")
+        rows = ", ".join(
+            f"({i}, {'null' if i % 13 == 0 else repr('név ' + str(i) + (' 広告' if i % 5 == 0 else ''))}, "
+            f"{'null' if i % 11 == 0 else repr((dt.date(2026, 1, 1) + dt.timedelta(days=i % 300)).isoformat())}, "
+            f"{'null' if i % 7 == 0 else f'{i * 1234567.0123456789:.10f}'}, {'null' if i % 3 == 0 else i / 7}, "
+            f"{i % 2}, {i % 17 - 8}, {'null' if i % 4 == 0 else i * 10**12})"
+            for i in range(1, ROWS + 1))
+        wh.execute(f"insert into {t} values {rows}")
+        wh.execute(f"create table {wh.mart('numbers_empty')} like {t}")
+
+        fast = wh.read_mart("numbers_check", columns, order_by=["id"], numbers_except=text)
+        assert len(arrow_reads) == 1 and "numbers_check" in arrow_reads[0]  # the real reader, only watched
+        rowwise = as_numbers(wh.read_mart("numbers_check", columns, order_by=["id"]), text)
+        empty = wh.read_mart("numbers_empty", columns, numbers_except=text)
+        wh._arrow_unavailable = True  # as when connectorx cannot connect: PyMySQL's rows
+        fallback = wh.read_mart("numbers_check", columns, order_by=["id"], numbers_except=text)
+    assert len(arrow_reads) == 2  # the empty mart's; none for the fallback
+
+    pd.testing.assert_frame_equal(fast, rowwise, check_exact=True)
+    pd.testing.assert_frame_equal(fallback, rowwise, check_exact=True)
+    assert fast["id"].tolist() == list(range(1, ROWS + 1))
+    assert fast["amount"].dtype == "float64" and fast["maybe"].dtype == "float64"  # NULLs: NaN
+    assert fast["small"].dtype == "int64" and fast["flag"].dtype == "int64"
+    assert fast.loc[fast["id"] == 8, "amount"].item() == float("9876536.0987654312")
+    assert fast.loc[fast["id"] == 14, "amount"].isna().item()
+    assert fast.loc[fast["id"] == 10, "name"].item() == "név 10 広告"
+    assert fast.loc[fast["id"] == 12, "day"].item() == dt.date(2026, 1, 13)
+    assert fast["name"].isna().sum() == ROWS // 13
+    assert list(empty.columns) == list(columns) and empty.empty
