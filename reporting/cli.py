@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from reporting import jobs
+from reporting.allocator import limit_malloc_arenas
 from reporting.contract import RAW_TABLES
 from reporting.dbt_runner import FAILED_STATUSES
 from reporting.errors import ConfigError, LockedError, McaError, StaleDataError
@@ -55,7 +56,7 @@ def _main(
     show_version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
                                                help="Print the version of mca and exit.")] = False,
 ) -> None:
-    pass
+    limit_malloc_arenas()  # before any command starts a thread (reporting/allocator.py)
 
 TargetOpt = Annotated[
     Target | None,
