@@ -5,7 +5,8 @@ up to eight per core, and keeps what is freed in each. A run has many such threa
 workers, connectorx's reader, DuckDB's, the reports' worker), so memory freed in one arena
 cannot serve an allocation in another, and the process stays larger than what it holds. Two
 arenas: the 10M benchmark's segment and reports stages peaked at 639-648 MB against 691-716
-MB with glibc's default, in the same time (DECISIONLOG, "Two malloc arenas").
+MB with glibc's default, in the same time (DECISIONLOG, "What the 10M run holds in its
+reports stage").
 """
 
 from __future__ import annotations

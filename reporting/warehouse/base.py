@@ -608,7 +608,7 @@ def arrow_numbers(table: Any, text: Collection[str]) -> pd.DataFrame:
     at a time: the Python objects a decimal column needs on its way to floats are made for one
     column, then freed. A driver's rows hold one for every value at once: reading the 98,521
     rows of rpt_campaign_performance of the 10M benchmark that way raised the process's resident
-    memory by 162 MB (DECISIONLOG, "The reports read their marts as Arrow columns")."""
+    memory by 162 MB (DECISIONLOG, "What the 10M run holds in its reports stage")."""
     import pyarrow as pa
 
     columns: dict[str, pd.Series] = {}
