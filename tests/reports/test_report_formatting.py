@@ -83,3 +83,31 @@ def test_trend_halves_for_short_periods_and_edge_cases() -> None:
     assert revenue_trend_sentence(_daily([0, 0]), "Rs.").startswith("There was no revenue")
     assert revenue_trend_sentence(_daily([5, 5.001]), "Rs.").startswith("Revenue was flat")
     assert revenue_trend_sentence(_daily([5]), "Rs.") == ""
+
+
+LAZY_CJK = """
+from reportlab.pdfbase import pdfmetrics
+from reporting.reports.fonts import FALLBACK, cjk_font_file, pdf_fonts
+fonts = pdf_fonts()
+assert fonts.markup("Summer Sale 2026 – Ünïcode Ωμέγα Привет") == "Summer Sale 2026 – Ünïcode Ωμέγα Привет"
+print(FALLBACK in pdfmetrics.getRegisteredFontNames())
+print(fonts.markup("広告 Q4"), cjk_font_file() is not None)
+print(FALLBACK in pdfmetrics.getRegisteredFontNames())
+"""
+
+
+def test_the_cjk_font_is_loaded_only_when_a_text_needs_it() -> None:
+    """Parsing the CJK fallback font costs 27 MB and 0.2 s: names in Latin, Greek or Cyrillic
+    (DejaVu Sans has them) never load it; the first CJK character does (a fresh process, as
+    reportlab's registry is per process)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", LAZY_CJK], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    before, markup, after = proc.stdout.splitlines()
+    assert before == "False"
+    if markup.endswith("True"):  # a CJK font is installed (make test requires one)
+        assert markup == '<font name="MCA-CJK">広告</font> Q4 True' and after == "True"
+    else:
+        assert markup == "\ufffd\ufffd Q4 False" and after == "False"
