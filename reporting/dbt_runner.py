@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reporting.errors import BuildError, ConfigError
@@ -98,6 +102,82 @@ def _dbt_environment(settings: Settings, extra: dict[str, str] | None = None) ->
                     os.environ[key] = value
 
 
+#: How many connections keep a partial-parse file of their own (about 1 MB each; the least
+#: recently used goes first).
+KEPT_PARSES = 24
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def _target_path(project: Path) -> Path:
+    """dbt's target folder for ``project``: DBT_TARGET_PATH when set (relative to the project,
+    as dbt reads it), else the project's own ``target``."""
+    target = Path(os.environ.get("DBT_TARGET_PATH") or "target")
+    return target if target.is_absolute() else project / target
+
+
+def parse_key(settings: Settings, vars: Mapping[str, Any] | None) -> str:
+    """What dbt's partial parse depends on beyond the project's files: the target, the
+    connection (without its secret) and the --vars, as a short hash for a file name."""
+    env = {k: v for k, v in settings.dbt_env().items() if "SECRET" not in k}
+    blob = json.dumps({"env": env, "vars": dict(vars or {})}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _partial_parse_per_connection(project: Path, settings: Settings,
+                                  vars: Mapping[str, Any] | None) -> Iterator[None]:
+    """Keep dbt's partial-parse file per connection, not one per target folder.
+
+    dbt keeps one ``partial_parse.msgpack`` and parses the whole project again (3-4 s, more under
+    load) whenever the target, a connection value (schema, DuckDB file) or --vars differ from the
+    last invocation's. So alternating between two warehouses, or two schemas, parsed in full
+    every time. The file each connection last left is kept under ``target/partial_parse/`` and
+    put back before dbt runs with that connection again. dbt still checks it (its hashes of the
+    profile, vars and every project file) and parses whatever changed, so a wrong or stale copy
+    costs a full parse, never a wrong manifest. Any error here only loses the saving.
+    """
+    target = _target_path(project)
+    live = target / PARTIAL_PARSE_FILE
+    kept = target / "partial_parse" / f"{parse_key(settings, vars)}.msgpack"
+    try:
+        if kept.is_file():
+            _copy_atomically(kept, live)
+            os.utime(kept)  # recently used: the last to be forgotten
+        before = live.stat().st_mtime_ns if live.is_file() else None
+    except OSError as exc:
+        log.debug("partial parse for this connection not restored: %s", exc)
+        before = None
+    try:
+        yield
+    finally:
+        try:
+            if live.is_file() and live.stat().st_mtime_ns != before:  # dbt wrote a new one
+                _copy_atomically(live, kept)
+                _forget_oldest(kept.parent, KEPT_PARSES)
+        except OSError as exc:
+            log.debug("partial parse for this connection not kept: %s", exc)
+
+
+def _copy_atomically(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _forget_oldest(folder: Path, keep: int) -> None:
+    files = sorted(folder.glob("*.msgpack"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+    for old in files[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
 def dbt_vars(as_of: dt.date | None, extra: dict[str, Any] | None = None,
              report_period: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = dict(extra or {})
@@ -149,7 +229,8 @@ def run_dbt(
     log.info("dbt %s on %s", command, settings.describe())
     started = time.perf_counter()
     with _dbt_environment(settings, {"MCA_AS_OF": str(as_of) if as_of is not None else "",
-                                     "MCA_REPORT_PERIOD": str(report_period or "")}):
+                                     "MCA_REPORT_PERIOD": str(report_period or "")}), \
+            _partial_parse_per_connection(project, settings, vars):
         every = [*callbacks, *([_node_callback(on_node)] if on_node else [])]
         result = dbtRunner(callbacks=every).invoke(cli_args)
     seconds = time.perf_counter() - started
