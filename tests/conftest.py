@@ -1,11 +1,12 @@
-"""Fixtures for the real warehouses: a DuckDB file per test module and MariaDB schemas per run.
+"""Fixtures for the real warehouses: DuckDB files and MariaDB schemas of the tests' own.
 
-The MariaDB tests use their own schemas (mcatest_<pid>_...), never mca_raw / mca_analytics, and
-drop only the schemas they created. When the server cannot be reached the tests skip, unless
-MCA_REQUIRE_MARIADB=1 (set by .ci/run and `make test`), which turns that into a failure.
+The MariaDB tests use their own schemas (mcatest_<pid>_s<n>: the worker's process id and a number
+that modules reuse, see _Slots), never mca_raw / mca_analytics, and drop only those. When the
+server cannot be reached the tests skip, unless MCA_REQUIRE_MARIADB=1 (set by .ci/run and `make
+test`), which turns that into a failure.
 
 The Spark tests share one local Spark catalogue per test session (one JVM per process: Spark
-allows one session), in a temporary folder, with schemas per module as on MariaDB. Without
+allows one session), in a temporary folder, with numbered schemas as on MariaDB. Without
 pyspark or Java they skip, unless MCA_REQUIRE_SPARK=1 (set by `make test`).
 
 Under pytest-xdist (`make test` runs two workers), each worker has its own dbt target and log
@@ -26,7 +27,6 @@ from reporting.settings import Settings, Target, resolve_settings
 REQUIRE_MARIADB = os.environ.get("MCA_REQUIRE_MARIADB") == "1"
 REQUIRE_SPARK = os.environ.get("MCA_REQUIRE_SPARK") == "1"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-_created_schemas: list[tuple[Settings, str]] = []
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
 
@@ -63,9 +63,46 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return ModulesAndSpark(config, log)
 
 
-def _server_settings(target: Target, tag: str) -> Settings:
+class _Slots:
+    """Numbers for the schemas and DuckDB files the factories below hand out, the lowest free one
+    first, given back when the module that took them ends. So the same few names recur from
+    module to module in a worker, and dbt, which keeps a partial parse per connection
+    (reporting.dbt_runner), parses the project in full only the first time a worker uses a
+    name, not once per module (about 4 s each; see DECISIONLOG, "Test suite time")."""
+
+    def __init__(self) -> None:
+        self._taken: set[tuple[str, int]] = set()
+
+    def take(self, kind: str) -> int:
+        n = 0
+        while (kind, n) in self._taken:
+            n += 1
+        self._taken.add((kind, n))
+        return n
+
+    def give_back(self, kind: str, n: int) -> None:
+        self._taken.discard((kind, n))
+
+
+_SLOTS = _Slots()
+
+
+def _drop_server_schemas(s: Settings) -> None:
+    import pymysql
+
+    conn = pymysql.connect(host=s.host, port=s.port, user=s.user, password=s.password)
+    try:
+        with conn.cursor() as cur:
+            for schema in (s.raw_schema, s.schema):
+                if schema.startswith("mcatest_"):
+                    cur.execute(f"drop database if exists `{schema}`")
+    finally:
+        conn.close()
+
+
+def _server_settings(target: Target, slot: int) -> Settings:
     base = resolve_settings(target=target)
-    prefix = f"mcatest_{os.getpid()}_{tag}"
+    prefix = f"mcatest_{os.getpid()}_s{slot}"
     return Settings(
         target=target, host=base.host, port=base.port, user=base.user, password=base.password,
         raw_schema=f"{prefix}_raw", schema=f"{prefix}", dbt_project_dir=base.dbt_project_dir,
@@ -90,39 +127,50 @@ def mariadb_reachable() -> bool:
 
 
 @pytest.fixture(scope="module")
-def server_settings_factory(mariadb_reachable: bool, request: pytest.FixtureRequest):
-    """Make Settings for a server target with schemas unique to this module; dropped afterwards."""
-    made: list[Settings] = []
-    module = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:20]
+def server_settings_factory(mariadb_reachable: bool):
+    """Make Settings for a server target with schemas of their own (empty: any left by an earlier
+    module are dropped first); dropped when the module ends. The tag names nothing any more (the
+    schemas are numbered, see _Slots); it stays to say what each call is for."""
+    made: list[tuple[Settings, int]] = []
 
     def make(target: Target = Target.mariadb, tag: str = "") -> Settings:
-        s = _server_settings(target, f"{module}{'_' + tag if tag else ''}")
-        made.append(s)
+        slot = _SLOTS.take("server")
+        s = _server_settings(target, slot)
+        made.append((s, slot))
+        _drop_server_schemas(s)
         return s
 
     yield make
-    import pymysql
-
-    for s in made:
-        conn = pymysql.connect(host=s.host, port=s.port, user=s.user, password=s.password)
-        try:
-            with conn.cursor() as cur:
-                for schema in (s.raw_schema, s.schema):
-                    if schema.startswith("mcatest_"):
-                        cur.execute(f"drop database if exists `{schema}`")
-        finally:
-            conn.close()
+    try:
+        for s, _ in made:
+            _drop_server_schemas(s)
+    finally:
+        for _, slot in made:
+            _SLOTS.give_back("server", slot)
 
 
 @pytest.fixture(scope="module")
 def duckdb_settings_factory(tmp_path_factory: pytest.TempPathFactory):
+    """Make Settings for a DuckDB file of its own, in a folder of its own (new and empty), removed
+    when the module ends. The tag names nothing any more (see _Slots)."""
+    import shutil
+
+    made: list[tuple[Path, int]] = []
+    base = resolve_settings(target=Target.duckdb)
+
     def make(tag: str = "db") -> Settings:
-        base = resolve_settings(target=Target.duckdb)
-        path = tmp_path_factory.mktemp("duckdb") / f"{tag}.duckdb"
-        return Settings(target=Target.duckdb, duckdb_path=path, raw_schema="mca_raw",
+        slot = _SLOTS.take("duckdb")
+        folder = tmp_path_factory.getbasetemp() / "duckdb-slots" / f"s{slot}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        made.append((folder, slot))
+        return Settings(target=Target.duckdb, duckdb_path=folder / "w.duckdb", raw_schema="mca_raw",
                         schema="mca_analytics", dbt_project_dir=base.dbt_project_dir)
 
-    return make
+    yield make
+    for folder, slot in made:
+        shutil.rmtree(folder, ignore_errors=True)
+        _SLOTS.give_back("duckdb", slot)
 
 
 @pytest.fixture(scope="session")
@@ -151,24 +199,28 @@ def spark_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def spark_settings_factory(spark_dir: Path, request: pytest.FixtureRequest):
-    """Settings for the spark target with schemas unique to this module, in the session's local
-    catalogue; the schemas are dropped afterwards."""
-    made: list[Settings] = []
-    module = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:20]
+def spark_settings_factory(spark_dir: Path):
+    """Settings for the spark target with schemas of their own in the session's local catalogue,
+    numbered as the server's (see _Slots); the schemas are dropped when the module ends."""
+    made: list[tuple[Settings, int]] = []
 
     def make(tag: str = "") -> Settings:
         base = resolve_settings(target=Target.spark, environ={})
-        prefix = f"mcatest_{module}{'_' + tag if tag else ''}"
+        slot = _SLOTS.take("spark")
+        prefix = f"mcatest_s{slot}"
         s = Settings(target=Target.spark, spark_dir=spark_dir, raw_schema=f"{prefix}_raw", schema=prefix,
                      dbt_project_dir=base.dbt_project_dir, port=base.port)
-        made.append(s)
+        made.append((s, slot))
         return s
 
     yield make
     from reporting.warehouse import Warehouse
 
-    for s in made:
-        with Warehouse(s) as wh:
-            for schema in (s.raw_schema, s.schema):
-                wh.drop_schema(schema)
+    try:
+        for s, _ in made:
+            with Warehouse(s) as wh:
+                for schema in (s.raw_schema, s.schema):
+                    wh.drop_schema(schema)
+    finally:
+        for _, slot in made:
+            _SLOTS.give_back("spark", slot)
