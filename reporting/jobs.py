@@ -866,6 +866,16 @@ class _Run:
             restore_interrupted_build(self.settings)
         self.fail(error)
 
+    @staticmethod
+    def _stop_if_asked() -> None:
+        """At the start of a stage: stop if a stop arrived in an earlier one that went on anyway.
+        The signal handler raises KeyboardInterrupt once (a second Ctrl-C waits for the clean-up),
+        and code that catches it and carries on leaves nothing else to stop the run: once in a
+        suite run under load, a SIGINT during the dbt build was outlived by the build, and the run
+        finished with exit 0. The stage that was running is left whole; the run ends as stopped."""
+        if stop_requested():
+            raise KeyboardInterrupt
+
     def failed_to_write(self, exc: OSError) -> None:
         """The file system: a full or read-only --out, most likely."""
         where = f" {exc.filename}" if exc.filename else ""
@@ -898,6 +908,7 @@ class _Run:
         self.build_record.rows_in, self.build_record.rows_out = dq.get("rows_read"), dq.get("rows_kept")
         limit = self.opts.max_quarantine_pct
         with self.manifest.stage("quality") as gate:
+            self._stop_if_asked()
             gate.rows_in, gate.rows_out = dq.get("rows_read"), dq.get("rows_kept")
             if not self.raw_tables.get("campaigns"):
                 # no campaigns table at all: nothing to gate (a table whose rows were all
@@ -929,6 +940,7 @@ class _Run:
             self.manifest.stages.append(StageRecord(name="segment", status="skipped", detail={"reason": reason}))
             return None
         with self.manifest.stage("segment") as seg:
+            self._stop_if_asked()
             self._notify("segment", "start")
             run = run_segmentation(wh, run_id=self.run_id, k=self.opts.k, feature_set=feature_set,
                                    progress=self.progress)
@@ -946,6 +958,7 @@ class _Run:
 
     def reports(self, wh: Warehouse, staging: Path, segments: SegmentSummary | None) -> None:
         with self.manifest.stage("reports") as rep:
+            self._stop_if_asked()
             self._notify("reports", "start")
             parts: dict[str, float] = {}
             _, written = write_reports(wh, staging, formats=expand_formats([ReportFormat.all]),
@@ -957,6 +970,7 @@ class _Run:
 
     def publish(self) -> list[Path]:
         with self.manifest.stage("publish") as pub:
+            self._stop_if_asked()
             published = self.folder.publish()
             self.manifest.outputs = list_outputs(self.opts.out, published)
             pub.rows_out = len(self.manifest.outputs)

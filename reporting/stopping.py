@@ -67,6 +67,7 @@ def stop_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        _cause = None  # the block's stop is answered; code run later in this process starts clean
         if not stopping:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -192,3 +192,43 @@ def test_a_failure_without_a_signal_is_not_called_a_stop(capsys):
         ingest()
     assert failed.value.exit_code not in (130, 143)
     assert "unexpected RuntimeError: Query interrupted" in capsys.readouterr().err
+
+
+def test_a_stop_that_a_stage_outlived_stops_the_run_at_the_next_stage(duckdb_settings_factory, tmp_path, webhook):
+    """Code that catches the KeyboardInterrupt and carries on (a suite run under load saw a SIGINT
+    during the dbt build that the build outlived: the run finished with exit 0) must not cost the
+    stop: the next stage does not start, the run ends as interrupted, and the build that finished
+    stays whole. The swallowing is reproduced exactly, with a real signal through the real handler,
+    when the build stage reports that it ended."""
+    from reporting.progress import Progress
+    from reporting.stopping import Interrupted, stop_signals
+
+    class SwallowsTheStop(Progress):
+        def stage(self, name: str, status: str, seconds: float = 0.0) -> None:
+            if (name, status) == ("build", "ok"):
+                try:
+                    signal.raise_signal(signal.SIGINT)  # the handler runs now, in this thread
+                except KeyboardInterrupt:
+                    pass
+
+    s = duckdb_settings_factory("outlived")
+    jobs.make_sample_data(s, rows=3_000, customers=300, end_date=D)
+    out = tmp_path / "out"
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with stop_signals(), pytest.raises(Interrupted) as stopped:
+            jobs.run_all(s, out=out, as_of=D, progress=SwallowsTheStop(), alert_webhook=webhook)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    assert stopped.value.exit_code == 130 and "interrupted by SIGINT" in str(stopped.value)
+    manifest = json.loads(next((out / "runs").glob("*.json")).read_text())
+    assert manifest["status"] == "interrupted"
+    assert [(st["name"], st["status"]) for st in manifest["stages"]] == [("build", "ok"), ("quality", "interrupted")]
+    assert [a["mca"]["status"] for a in _Hook.received] == ["interrupted"]
+    # nothing published, nothing staged left: the run manifests, and the folder's marker file
+    assert sorted(p.name for p in out.iterdir()) == [".mca-outputs", "runs"]
+    with Warehouse(s) as wh:  # the finished build was not undone
+        kept = int(wh.scalar(f"select count(*) from {wh.mart('fct_campaign_daily')}"))
+        statuses = wh.query(f"select status from {wh.mart('mca_build_log')}")["status"].tolist()
+    assert kept > 2_000 and statuses == ["success"]
