@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -528,6 +528,14 @@ def expand_formats(formats: Iterable[ReportFormat]) -> tuple[ReportFormat, ...]:
     return tuple(f for f in (ReportFormat.pdf, ReportFormat.html, ReportFormat.powerbi) if f in chosen)
 
 
+#: Fact rows up to which the reports draw the documents (charts, PDF, HTML) while the Power BI
+#: export runs, hidden behind it. Above it they are drawn after the export, so that their
+#: memory does not add to the export's: at 10M rows that is about 50 MB of the run's peak, for
+#: about 9 s (1 % of the run) that the export no longer hides (DECISIONLOG, "What the 10M run
+#: holds in its reports stage").
+DOCUMENTS_BESIDE_EXPORT_MAX_ROWS = 2_000_000
+
+
 def write_reports(
     wh: Warehouse,
     staging: Path,
@@ -591,7 +599,8 @@ def write_reports(
         # a failure or stop on either side waits for the documents (seconds) before it is raised.
         # Above DOCUMENTS_BESIDE_EXPORT_MAX_ROWS fact rows they are drawn after the export instead.
         beside = int(data.data_quality.get("rows_kept") or 0) <= DOCUMENTS_BESIDE_EXPORT_MAX_ROWS
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports") as pool:
+        with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports") if beside
+              else nullcontext()) as pool:
             drawn = pool.submit(documents) if beside else None
             export = None
             if ReportFormat.powerbi in formats:
@@ -624,13 +633,6 @@ def _start(settings: Settings, out: Path, as_of: dt.date | None,
                            started_at=dt.datetime.now(dt.timezone.utc).isoformat())
     return run_id, as_of_date, manifest, OutputFolder(out, run_id, force=force)
 
-
-#: Fact rows up to which the reports draw the documents (charts, PDF, HTML) while the Power BI
-#: export runs, hidden behind it. Above it they are drawn after the export, so that their
-#: memory does not add to the export's: at 10M rows that is about 50 MB of the run's peak, for
-#: about 9 s (1 % of the run) that the export no longer hides (DECISIONLOG, "What the 10M run
-#: holds in its reports stage").
-DOCUMENTS_BESIDE_EXPORT_MAX_ROWS = 2_000_000
 
 BUILD_LOG = "mca_build_log"
 
