@@ -102,9 +102,9 @@ def _dbt_environment(settings: Settings, extra: dict[str, str] | None = None) ->
                     os.environ[key] = value
 
 
-#: How many connections keep a partial-parse file of their own (about 1 MB each; the least
-#: recently used goes first).
-KEPT_PARSES = 24
+#: How many connections keep a partial-parse file of their own (about 1.1 MB each; the least
+#: recently used goes first). A project has a few; the test suite needs about 40 per worker.
+KEPT_PARSES = 64
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
