@@ -103,7 +103,7 @@ def _dbt_environment(settings: Settings, extra: dict[str, str] | None = None) ->
 
 
 #: How many connections keep a partial-parse file of their own (about 1.1 MB each; the least
-#: recently used goes first). A project has a few; the test suite needs about 40 per worker.
+#: recently used goes first). A project has a few; a test-suite worker used more than 24.
 KEPT_PARSES = 64
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
@@ -128,7 +128,7 @@ def _partial_parse_per_connection(project: Path, settings: Settings,
                                   vars: Mapping[str, Any] | None) -> Iterator[None]:
     """Keep dbt's partial-parse file per connection, not one per target folder.
 
-    dbt keeps one ``partial_parse.msgpack`` and parses the whole project again (3-4 s, more under
+    dbt keeps one ``partial_parse.msgpack`` and parses the whole project again (3-5 s, more under
     load) whenever the target, a connection value (schema, DuckDB file) or --vars differ from the
     last invocation's. So alternating between two warehouses, or two schemas, parsed in full
     every time. The file each connection last left is kept under ``target/partial_parse/`` and
