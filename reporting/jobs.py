@@ -58,7 +58,7 @@ from reporting.segment_store import (
 )
 from reporting.progress import Progress
 from reporting.settings import Settings
-from reporting.stopping import Interrupted, stopped
+from reporting.stopping import Interrupted, outlived, stopped
 from reporting.stopping import requested as stop_requested
 from reporting.warehouse import MCA_TABLE_MARKER, Warehouse, engine_class, run_lock
 
@@ -875,7 +875,7 @@ class _Run:
         and code that catches it and carries on leaves nothing else to stop the run: once in a
         suite run under load, a SIGINT during the dbt build was outlived by the build, and the run
         finished with exit 0. The stage that was running is left whole; the run ends as stopped."""
-        if stop_requested():
+        if outlived():
             raise KeyboardInterrupt
 
     def failed_to_write(self, exc: OSError) -> None:

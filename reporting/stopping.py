@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 _cause: str | None = None
 _LOCK_LOST = "lost lock"
+#: whether the handler has raised its KeyboardInterrupt in the current stop_signals block
+_raised = False
 
 
 class Interrupted(McaError):
@@ -44,8 +46,9 @@ def stop_main_thread(cause: str = _LOCK_LOST) -> None:
 def stop_signals() -> Iterator[None]:
     """For the block, SIGTERM stops the command the way Ctrl-C does, and the cause is kept for
     :func:`stopped`. Outside the main thread (signals cannot be handled there) it does nothing."""
-    global _cause
+    global _cause, _raised
     _cause = None
+    _raised = False
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -53,7 +56,7 @@ def stop_signals() -> Iterator[None]:
     stopping = False
 
     def on_signal(signum: int, frame: Any) -> None:
-        global _cause
+        global _cause, _raised
         nonlocal stopping
         if stopping:  # already stopping: let the clean-up (putting tables back, the manifest) finish
             log.warning("%s received while stopping; finishing the clean-up first", signal.Signals(signum).name)
@@ -61,13 +64,14 @@ def stop_signals() -> Iterator[None]:
         stopping = True
         if _cause is None:
             _cause = signal.Signals(signum).name
+        _raised = True
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        _cause = None  # the block's stop is answered; code run later in this process starts clean
+        _raised = False  # read only inside the block (outlived); later code starts clean
         if not stopping:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -80,6 +84,15 @@ def requested() -> bool:
     A library can take the signal itself (DuckDB turns Ctrl-C during a query into its own "Query
     interrupted" error), so a failure after a stop is reported as the stop, not as the failure."""
     return _cause is not None
+
+
+def outlived() -> bool:
+    """Whether the handler raised its KeyboardInterrupt in the current :func:`stop_signals` block
+    and the code it landed in went on: something caught it. The handler raises once (a second
+    signal waits for the clean-up), so the caller must stop by itself. A stop requested from
+    another thread (:func:`stop_main_thread`) counts only once its signal has been handled, so
+    the handler's own KeyboardInterrupt and this check never both stop the same command."""
+    return _raised
 
 
 def stopped(doing: str) -> McaError:
