@@ -868,15 +868,18 @@ class _Run:
             restore_interrupted_build(self.settings)
         self.fail(error)
 
-    @staticmethod
-    def _stop_if_asked() -> None:
-        """At the start of a stage: stop if a stop arrived in an earlier one that went on anyway.
-        The signal handler raises KeyboardInterrupt once (a second Ctrl-C waits for the clean-up),
-        and code that catches it and carries on leaves nothing else to stop the run: once in a
-        suite run under load, a SIGINT during the dbt build was outlived by the build, and the run
-        finished with exit 0. The stage that was running is left whole; the run ends as stopped."""
-        if outlived():
-            raise KeyboardInterrupt
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[StageRecord]:
+        """A stage of the run, recorded in the manifest. It does not start if a stop arrived in an
+        earlier stage that went on anyway: the signal handler raises KeyboardInterrupt once (a
+        second Ctrl-C waits for the clean-up), and code that catches it and carries on leaves
+        nothing else to stop the run (once in a suite run under load, a SIGINT during the dbt
+        build was outlived by the build, and the run finished with exit 0). The stage that ran is
+        left whole; this one is recorded as interrupted and the run ends as stopped."""
+        with self.manifest.stage(name) as record:
+            if outlived():
+                raise KeyboardInterrupt
+            yield record
 
     def failed_to_write(self, exc: OSError) -> None:
         """The file system: a full or read-only --out, most likely."""
@@ -894,7 +897,7 @@ class _Run:
             if first.acquire(blocking=False):
                 warm_imports(later)
 
-        with self.manifest.stage("build") as st:
+        with self._stage("build") as st:
             self._notify("build", "start")
             summary = build_warehouse(self.settings, as_of=self.as_of, quiet=self.opts.quiet_dbt,
                                       all_tests=self.opts.all_tests, progress=self.progress,
@@ -909,8 +912,7 @@ class _Run:
         self.manifest.data_quality = dq
         self.build_record.rows_in, self.build_record.rows_out = dq.get("rows_read"), dq.get("rows_kept")
         limit = self.opts.max_quarantine_pct
-        with self.manifest.stage("quality") as gate:
-            self._stop_if_asked()
+        with self._stage("quality") as gate:
             gate.rows_in, gate.rows_out = dq.get("rows_read"), dq.get("rows_kept")
             if not self.raw_tables.get("campaigns"):
                 # no campaigns table at all: nothing to gate (a table whose rows were all
@@ -941,8 +943,7 @@ class _Run:
             log.info("segmentation skipped: %s", reason)
             self.manifest.stages.append(StageRecord(name="segment", status="skipped", detail={"reason": reason}))
             return None
-        with self.manifest.stage("segment") as seg:
-            self._stop_if_asked()
+        with self._stage("segment") as seg:
             self._notify("segment", "start")
             run = run_segmentation(wh, run_id=self.run_id, k=self.opts.k, feature_set=feature_set,
                                    progress=self.progress)
@@ -959,8 +960,7 @@ class _Run:
         return run.summary
 
     def reports(self, wh: Warehouse, staging: Path, segments: SegmentSummary | None) -> None:
-        with self.manifest.stage("reports") as rep:
-            self._stop_if_asked()
+        with self._stage("reports") as rep:
             self._notify("reports", "start")
             parts: dict[str, float] = {}
             _, written = write_reports(wh, staging, formats=expand_formats([ReportFormat.all]),
@@ -971,8 +971,7 @@ class _Run:
         self._notify("reports", "ok", rep.seconds)
 
     def publish(self) -> list[Path]:
-        with self.manifest.stage("publish") as pub:
-            self._stop_if_asked()
+        with self._stage("publish") as pub:
             published = self.folder.publish()
             self.manifest.outputs = list_outputs(self.opts.out, published)
             pub.rows_out = len(self.manifest.outputs)
