@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,10 +68,24 @@ def stop_signals() -> Iterator[None]:
         _raised = True
         raise KeyboardInterrupt
 
+    # Python ignores an exception raised in a __del__ or a weakref callback and prints it with
+    # its traceback ("Exception ignored in ..."): our KeyboardInterrupt landing there is a stop
+    # the code outlived (see outlived), not an error to show
+    previous_hook = sys.unraisablehook
+
+    def on_unraisable(unraisable: Any) -> None:
+        if _raised and isinstance(unraisable.exc_value, KeyboardInterrupt):
+            log.debug("the stop landed in %r, which ignored it; the command stops after its current step",
+                      unraisable.object)
+            return
+        previous_hook(unraisable)
+
+    sys.unraisablehook = on_unraisable
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         _raised = False  # read only inside the block (outlived); later code starts clean
         if not stopping:
             for sig, handler in previous.items():
